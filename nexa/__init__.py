@@ -1,0 +1,1 @@
+"""NEXA: the recharge and self-care backend of a mobile operator."""

@@ -1,0 +1,144 @@
+"""Settings: the reference `.env` names plus `NEXA_*` ones, read once per process."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REFERENCE_DEFAULT_ADMIN_PASSWORD = "admin123"  # noqa: S105 - the value production must refuse
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used (e.g. an insecure production setting)."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Any PostgreSQL URL spelling -> the SQLAlchemy psycopg 3 form."""
+    for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://...)")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # reference names
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    mongodb_url: str | None = Field(default=None, alias="MONGODB_URL")
+    mongodb_database: str = Field(default="nexa_cms", alias="MONGODB_DATABASE")
+    secret_key: str | None = Field(default=None, alias="SECRET_KEY")
+    algorithm: Literal["HS256", "HS384", "HS512"] = Field(default="HS256", alias="ALGORITHM")
+    access_token_expire_minutes: int = Field(default=30, ge=1, alias="ACCESS_TOKEN_EXPIRE_MINUTES")
+    refresh_token_expire_days: int = Field(default=7, ge=1, alias="REFRESH_TOKEN_EXPIRE_DAYS")
+    debug: bool = Field(default=False, alias="DEBUG")
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", alias="ENVIRONMENT"
+    )
+    app_name: str = Field(default="NEXA Mobile Recharge System", alias="APP_NAME")
+    app_version: str = Field(default="0.1.0", alias="APP_VERSION")
+    admin_default_name: str = Field(default="Super Admin", alias="ADMIN_DEFAULT_NAME")
+    admin_default_email: str = Field(default="admin@nexa.com", alias="ADMIN_DEFAULT_EMAIL")
+    admin_default_password: str = Field(
+        default=REFERENCE_DEFAULT_ADMIN_PASSWORD, alias="ADMIN_DEFAULT_PASSWORD"
+    )
+    docs_url: str | None = Field(default="/docs", alias="DOCS_URL")
+    redoc_url: str | None = Field(default="/admin/redoc", alias="REDOC_URL")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=["http://localhost:3000", "http://127.0.0.1:3000"], alias="CORS_ORIGINS"
+    )
+    max_backups: int = Field(default=50, ge=1, alias="MAX_BACKUPS")
+    backup_dir: Path = Field(default=Path("backups"), alias="BACKUP_DIR")
+    default_backup_time: str = Field(
+        default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", alias="DEFAULT_BACKUP_TIME"
+    )
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+
+    # NEXA additions
+    data_dir: Path = Field(default=Path(".nexa"), alias="NEXA_DATA_DIR")
+    timezone: str = Field(default="Asia/Kolkata", alias="NEXA_TIMEZONE")
+    refresh_rotation: bool = Field(default=False, alias="NEXA_REFRESH_ROTATION")
+    admin_default_phone: str = Field(default="9000000000", alias="NEXA_ADMIN_DEFAULT_PHONE")
+    database_read_url: str | None = Field(default=None, alias="NEXA_DATABASE_READ_URL")
+    db_pool_size: int = Field(default=10, ge=1, alias="NEXA_DB_POOL_SIZE")
+    db_max_overflow: int = Field(default=10, ge=0, alias="NEXA_DB_MAX_OVERFLOW")
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, alias="NEXA_DB_CONNECT_TIMEOUT")
+    log_level: str = Field(default="INFO", alias="NEXA_LOG_LEVEL")
+    log_json: bool = Field(default=True, alias="NEXA_LOG_JSON")
+    login_rate_limit: str = Field(default="5/minute", alias="NEXA_LOGIN_RATE_LIMIT")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url", "database_read_url")
+    @classmethod
+    def _normalise_url(cls, value: str | None) -> str | None:
+        return normalise_database_url(value) if value else None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.environment != "production":
+            return self
+        if not self.secret_key or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
+                "in production"
+            )
+        if self.admin_default_password == REFERENCE_DEFAULT_ADMIN_PASSWORD:
+            raise SettingsError(
+                "ADMIN_DEFAULT_PASSWORD is the published default; set your own in production"
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def business_timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY, or in development a key generated once into NEXA_DATA_DIR."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        import structlog
+
+        structlog.get_logger("nexa.config").warning(
+            "secret_key_generated", path=str(key_file), hint="set SECRET_KEY in production"
+        )
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
