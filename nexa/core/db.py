@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from nexa.core.config import Settings, get_settings, normalise_database_url
+from nexa.core.errors import NexaError
 
 log = structlog.get_logger("nexa.db")
 
@@ -49,9 +52,13 @@ def resolve_database_url(settings: Settings) -> str:
         return settings.database_url
     url = start_embedded_postgres(settings.data_dir)
     os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
     log.info("embedded_postgres_started", data_dir=str(settings.data_dir))
     return normalise_database_url(url)
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL in the plain libpq form (for psycopg and the job queue)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> AsyncEngine:
@@ -66,33 +73,48 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> As
     return create_async_engine(url, connect_args=connect_args, **kwargs)
 
 
-def init_engine(url: str | None = None) -> AsyncEngine:
-    global _engine, _sessionmaker
-    settings = get_settings()
-    _engine = make_engine(url or resolve_database_url(settings), settings)
-    _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
-    return _engine
+_database_url: str | None = None
+# one engine per event loop: the API's loop and the in-process job worker's loop each
+# get their own pool (asyncio connections cannot cross loops)
+_engines: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
+] = weakref.WeakKeyDictionary()
+
+
+def configure_database(url: str | None = None) -> str:
+    """Fix the database this process uses (resolving DATABASE_URL / embedded) and return it."""
+    global _database_url
+    _database_url = normalise_database_url(url) if url else resolve_database_url(get_settings())
+    return _database_url
+
+
+def database_url() -> str:
+    return _database_url or configure_database()
+
+
+def _loop_state() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    loop = asyncio.get_running_loop()
+    state = _engines.get(loop)
+    if state is None:
+        engine = make_engine(database_url())
+        state = (engine, async_sessionmaker(engine, expire_on_commit=False))
+        _engines[loop] = state
+    return state
 
 
 def get_engine() -> AsyncEngine:
-    if _engine is None:
-        return init_engine()
-    return _engine
+    return _loop_state()[0]
 
 
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
-    if _sessionmaker is None:
-        init_engine()
-    assert _sessionmaker is not None
-    return _sessionmaker
+    return _loop_state()[1]
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker
-    if _engine is not None:
-        await _engine.dispose()
-    _engine = None
-    _sessionmaker = None
+    """Close the pool of the current event loop."""
+    state = _engines.pop(asyncio.get_running_loop(), None)
+    if state is not None:
+        await state[0].dispose()
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
@@ -105,6 +127,12 @@ async def get_session() -> AsyncIterator[AsyncSession]:
         try:
             yield session
             await session.commit()
+        except NexaError as exc:
+            if exc.commit_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
         except BaseException:
             await session.rollback()
             raise

@@ -1,0 +1,51 @@
+"""Admin accounts. Every /admin route is guarded in nexa/api.py (401 anonymous, 403 customer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from nexa.admin import service
+from nexa.admin.schemas import AdminChangePassword, AdminCreate, AdminResponse, AdminUpdate
+from nexa.core.auth import CurrentAdmin, CurrentPrincipal, SessionDep
+from nexa.core.pagination import PageParams
+from nexa.core.schemas import DbId, Message
+from nexa.models import Admin
+
+router = APIRouter(prefix="/admins", tags=["Admin Management"])
+
+
+@router.post("/", response_model=AdminResponse)
+async def create_admin(data: AdminCreate, db: SessionDep) -> Admin:
+    return await service.create_admin(db, data)
+
+
+@router.get("/", response_model=list[AdminResponse])
+async def get_admins(
+    db: SessionDep,
+    page: PageParams,
+    admin_id: Annotated[DbId | None, Query(description="Get specific admin by ID")] = None,
+) -> list[Admin]:
+    """Get all admins or a specific admin by ID."""
+    if admin_id is not None:
+        page.set_total(1)
+        return [await service.get_admin(db, admin_id)]
+    admins, total = await service.list_admins(db, skip=page.skip, limit=page.limit)
+    page.set_total(total)
+    return admins
+
+
+@router.post("/change-password", response_model=Message)
+async def change_password(
+    data: AdminChangePassword, admin: CurrentAdmin, principal: CurrentPrincipal, db: SessionDep
+) -> Message:
+    await service.change_own_password(
+        db, admin, data.current_password, data.new_password, principal.session_id
+    )
+    return Message(message="Password changed successfully")
+
+
+@router.put("/{admin_id}", response_model=AdminResponse)
+async def update_admin(admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep) -> Admin:
+    return await service.update_admin(db, admin_id, data)

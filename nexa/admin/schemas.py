@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import EmailStr, Field, model_validator
+
+from nexa.core.schemas import ADMIN_PASSWORD_MIN, PASSWORD_MAX, Name, PhoneNumber, Schema
+
+
+class AdminCreate(Schema):
+    name: Name = Field(max_length=255)
+    phone_number: PhoneNumber
+    email: EmailStr = Field(max_length=255)
+    password: str = Field(min_length=ADMIN_PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class AdminUpdate(Schema):
+    name: Name | None = Field(default=None, max_length=255)
+    phone_number: PhoneNumber | None = None
+    email: EmailStr | None = Field(default=None, max_length=255)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [field for field in ("name", "phone_number", "email") if field in data
+                     and data[field] is None]
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return data
+
+
+class AdminChangePassword(Schema):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class AdminResponse(Schema):
+    admin_id: int
+    name: str
+    phone_number: str
+    email: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

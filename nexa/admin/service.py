@@ -1,0 +1,126 @@
+"""Administrator accounts (Q-29: one role; any admin manages admins, only their own password)."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.admin.repository import AdminRepository
+from nexa.admin.schemas import AdminCreate, AdminUpdate
+from nexa.auth import service as auth_service
+from nexa.core.config import Settings
+from nexa.core.errors import BadRequest, NotFound
+from nexa.core.schemas import ADMIN_PASSWORD_MIN, normalise_phone
+from nexa.core.security import hash_password, verify_password
+from nexa.customer.service import WrongPassword, check_password_policy
+from nexa.models import Admin, UserType
+
+log = structlog.get_logger("nexa.admin")
+
+
+class AdminNotFound(NotFound):
+    code = "admin_not_found"
+
+
+class AdminEmailTaken(BadRequest):
+    code = "email_already_registered"
+
+    def __init__(self) -> None:
+        super().__init__("Email already registered")
+
+
+class AdminPhoneTaken(BadRequest):
+    code = "phone_already_registered"
+
+    def __init__(self) -> None:
+        super().__init__("Phone number already registered")
+
+
+async def _check_unique(
+    admins: AdminRepository, email: str | None, phone: str | None, except_id: int | None = None
+) -> None:
+    if email is not None and await admins.email_taken(email, except_admin_id=except_id):
+        raise AdminEmailTaken()
+    if phone is not None and await admins.phone_taken(phone, except_admin_id=except_id):
+        raise AdminPhoneTaken()
+
+
+async def _save(admins: AdminRepository, admin: Admin, *, new: bool) -> Admin:
+    try:
+        return await (admins.add(admin) if new else admins.flush(admin))
+    except IntegrityError as exc:  # a concurrent request took the e-mail or phone
+        if "email" in str(exc.orig):
+            raise AdminEmailTaken() from exc
+        raise AdminPhoneTaken() from exc
+
+
+async def create_admin(db: AsyncSession, data: AdminCreate) -> Admin:
+    admins = AdminRepository(db)
+    await _check_unique(admins, data.email, data.phone_number)
+    admin = Admin(
+        name=data.name,
+        phone_number=data.phone_number,
+        email=data.email.lower(),
+        password_hash=await hash_password(data.password),
+    )
+    return await _save(admins, admin, new=True)
+
+
+async def get_admin(db: AsyncSession, admin_id: int) -> Admin:
+    admin = await AdminRepository(db).get(admin_id)
+    if admin is None:
+        raise AdminNotFound(f"Admin {admin_id} not found")
+    return admin
+
+
+async def list_admins(db: AsyncSession, *, skip: int, limit: int) -> tuple[list[Admin], int]:
+    return await AdminRepository(db).list(skip=skip, limit=limit)
+
+
+async def update_admin(db: AsyncSession, admin_id: int, data: AdminUpdate) -> Admin:
+    admins = AdminRepository(db)
+    admin = await get_admin(db, admin_id)
+    await _check_unique(admins, data.email, data.phone_number, except_id=admin_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+    for field, value in changes.items():
+        setattr(admin, field, value)
+    return await _save(admins, admin, new=False)
+
+
+async def change_own_password(
+    db: AsyncSession,
+    admin: Admin,
+    current_password: str,
+    new_password: str,
+    current_session_id: uuid.UUID,
+) -> None:
+    matches, _ = await verify_password(current_password, admin.password_hash)
+    if not matches:
+        raise WrongPassword("The current password is incorrect")
+    check_password_policy(new_password, ADMIN_PASSWORD_MIN)
+    admin.password_hash = await hash_password(new_password)
+    await AdminRepository(db).flush(admin)
+    await auth_service.revoke_sessions(
+        db, UserType.admin, admin.admin_id, "password_changed", except_session_id=current_session_id
+    )
+
+
+async def ensure_default_admin(db: AsyncSession, settings: Settings) -> Admin | None:
+    """Q-29 bootstrap: create the ADMIN_DEFAULT_* admin when there is no admin at all."""
+    admins = AdminRepository(db)
+    if await admins.any_exists():
+        return None
+    admin = Admin(
+        name=settings.admin_default_name,
+        phone_number=normalise_phone(settings.admin_default_phone),
+        email=settings.admin_default_email.strip().lower(),
+        password_hash=await hash_password(settings.admin_default_password),
+    )
+    admin = await admins.add(admin)
+    log.info("default_admin_created", admin_id=admin.admin_id)
+    return admin

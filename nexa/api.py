@@ -1,0 +1,52 @@
+"""The one place routers are mounted, at the reference paths (no prefix)."""
+
+from __future__ import annotations
+
+import copy
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import compile_path
+
+from nexa import health
+from nexa.admin.router import router as admin_accounts_router
+from nexa.auth.router import router as auth_router
+from nexa.core.auth import current_admin
+from nexa.customer.router import router as customer_router
+
+PUBLIC_AND_CUSTOMER_ROUTERS = [health.router, auth_router, customer_router]
+# Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
+ADMIN_ROUTERS = [admin_accounts_router]
+
+
+def add_trailing_slash_twins(router: APIRouter) -> None:
+    """Serve `/x` and `/x/` alike without redirects (§4.4); only the reference form is documented."""
+    existing = {
+        (route.path, frozenset(route.methods or ()))
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    }
+    for route in list(router.routes):
+        if not isinstance(route, APIRoute) or route.path in ("", "/"):
+            continue
+        twin_path = route.path[:-1] if route.path.endswith("/") else route.path + "/"
+        key = (twin_path, frozenset(route.methods or ()))
+        if key in existing:
+            continue
+        twin = copy.copy(route)
+        twin.path = twin_path
+        twin.path_regex, twin.path_format, twin.param_convertors = compile_path(twin_path)
+        twin.include_in_schema = False
+        router.routes.append(twin)
+        existing.add(key)
+
+
+def mount_routers(app: FastAPI) -> None:
+    for router in PUBLIC_AND_CUSTOMER_ROUTERS:
+        add_trailing_slash_twins(router)
+        app.include_router(router)
+    admin_router = APIRouter(prefix="/admin", dependencies=[Depends(current_admin)])
+    for router in ADMIN_ROUTERS:
+        add_trailing_slash_twins(router)
+        admin_router.include_router(router)
+    app.include_router(admin_router)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Body
+
+from nexa.auth import service
+from nexa.auth.schemas import (
+    AdminLogin,
+    CustomerLogin,
+    LogoutRequest,
+    LogoutResponse,
+    Token,
+    TokenRefresh,
+    TokenResponse,
+)
+from nexa.core.auth import ClientIp, CurrentPrincipal, SessionDep
+
+router = APIRouter(tags=["Authentication"])
+
+
+@router.post("/admin/login", response_model=Token)
+async def admin_login(data: AdminLogin, db: SessionDep, ip: ClientIp) -> Token:
+    return await service.login_admin(db, data.email, data.password, ip)
+
+
+@router.post("/customer/login", response_model=Token)
+async def customer_login(data: CustomerLogin, db: SessionDep, ip: ClientIp) -> Token:
+    return await service.login_customer(db, data.phone_number, data.password, ip)
+
+
+@router.post("/refresh", response_model=TokenResponse)
+async def refresh_token(data: TokenRefresh, db: SessionDep) -> TokenResponse:
+    return await service.refresh(db, data.refresh_token)
+
+
+@router.post("/logout", response_model=LogoutResponse)
+async def logout(
+    principal: CurrentPrincipal, db: SessionDep, data: LogoutRequest | None = Body(default=None)
+) -> LogoutResponse:
+    await service.logout(db, principal, data.refresh_token if data else None)
+    return LogoutResponse(message="Successfully logged out")

@@ -1,0 +1,266 @@
+"""Logins, sessions and tokens.
+
+Every login opens a server-side session (`auth_session`) that its tokens name in the
+`sid` claim. Access is granted only while the session is live, so logout, password
+changes and account suspension take effect at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.admin.repository import AdminRepository
+from nexa.auth.repository import AuthSessionRepository
+from nexa.auth.schemas import Token, TokenResponse
+from nexa.core import rate_limit
+from nexa.core.config import get_settings
+from nexa.core.errors import Forbidden, TooManyRequests, Unauthorized
+from nexa.core.security import (
+    InvalidToken,
+    TokenClaims,
+    access_token_expiry,
+    burn_password_check,
+    decode_token,
+    encode_token,
+    session_expiry,
+    verify_password,
+)
+from nexa.customer.repository import CustomerRepository
+from nexa.models import AccountStatus, Admin, Customer, StatusReason, UserType
+
+# how long revoked sessions are kept before the purge job deletes them
+REVOKED_SESSION_RETENTION = timedelta(days=1)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a valid access token belongs to."""
+
+    user_type: UserType
+    session_id: uuid.UUID
+    customer: Customer | None = None
+    admin: Admin | None = None
+
+
+def ensure_customer_may_sign_in(customer: Customer) -> None:
+    """Q-03: suspended and admin-deactivated customers are shut out; inactivity is not."""
+    if customer.account_status == AccountStatus.suspended:
+        raise Forbidden("This account is suspended", "account_suspended")
+    if (
+        customer.account_status == AccountStatus.inactive
+        and customer.status_reason != StatusReason.inactivity
+    ):
+        raise Forbidden("This account has been deactivated", "account_inactive")
+
+
+async def _open_session(db: AsyncSession, user_type: UserType, subject_id: int) -> Token:
+    now = utcnow()
+    refresh_jti = uuid.uuid4()
+    auth_session = await AuthSessionRepository(db).create(
+        user_type=user_type,
+        subject_id=subject_id,
+        refresh_jti=refresh_jti,
+        expires_at=session_expiry(now),
+    )
+    return Token(
+        access_token=_access_token(auth_session.session_id, user_type, subject_id, now),
+        refresh_token=encode_token(
+            subject_id=subject_id,
+            user_type=user_type.value,
+            token_type="refresh",
+            session_id=auth_session.session_id,
+            expires_at=auth_session.expires_at,
+            token_id=refresh_jti,
+            now=now,
+        ),
+    )
+
+
+def _access_token(
+    session_id: uuid.UUID, user_type: UserType, subject_id: int, now: datetime
+) -> str:
+    return encode_token(
+        subject_id=subject_id,
+        user_type=user_type.value,
+        token_type="access",
+        session_id=session_id,
+        expires_at=access_token_expiry(now),
+        now=now,
+    )
+
+
+async def _check_password(
+    password: str, stored_hash: str | None, identifier: str, client_ip: str
+) -> str | None:
+    """Verify under the login rate limit; returns a rehash to store, raises 401/429."""
+    if not await rate_limit.login_allowed(identifier, client_ip):
+        raise TooManyRequests("Too many login attempts; try again in a minute", "rate_limited")
+    if stored_hash is None:
+        await burn_password_check(password)
+        matches, new_hash = False, None
+    else:
+        matches, new_hash = await verify_password(password, stored_hash)
+    if not matches:
+        await rate_limit.record_failed_login(identifier, client_ip)
+        raise Unauthorized("Incorrect credentials", "invalid_credentials")
+    return new_hash
+
+
+async def login_customer(
+    db: AsyncSession, phone_number: str, password: str, client_ip: str
+) -> Token:
+    customer = await CustomerRepository(db).get_by_phone(phone_number)
+    new_hash = await _check_password(
+        password, customer.password_hash if customer else None, f"c:{phone_number}", client_ip
+    )
+    assert customer is not None
+    ensure_customer_may_sign_in(customer)
+    if new_hash:
+        customer.password_hash = new_hash
+    return await _open_session(db, UserType.customer, customer.customer_id)
+
+
+async def login_admin(db: AsyncSession, email: str, password: str, client_ip: str) -> Token:
+    admin = await AdminRepository(db).get_by_email(email)
+    new_hash = await _check_password(
+        password, admin.password_hash if admin else None, f"a:{email.lower()}", client_ip
+    )
+    assert admin is not None
+    if new_hash:
+        admin.password_hash = new_hash
+    return await _open_session(db, UserType.admin, admin.admin_id)
+
+
+async def _load_principal(db: AsyncSession, claims: TokenClaims) -> Principal:
+    """The account a token names, if it still exists and may act."""
+    if claims.user_type == UserType.customer:
+        customer = await CustomerRepository(db).get(claims.subject_id)
+        if customer is None:
+            raise Unauthorized("The account no longer exists", "invalid_token")
+        ensure_customer_may_sign_in(customer)
+        return Principal(UserType.customer, claims.session_id, customer=customer)
+    if claims.user_type == UserType.admin:
+        admin = await AdminRepository(db).get(claims.subject_id)
+        if admin is None:
+            raise Unauthorized("The account no longer exists", "invalid_token")
+        return Principal(UserType.admin, claims.session_id, admin=admin)
+    raise Unauthorized("Invalid token", "invalid_token")
+
+
+def _decode(token: str, expected_type: str) -> TokenClaims:
+    try:
+        claims = decode_token(token)
+    except InvalidToken as exc:
+        raise Unauthorized("Invalid or expired token", "invalid_token") from exc
+    if claims.token_type != expected_type:
+        raise Unauthorized(f"An {expected_type} token is required", "wrong_token_type")
+    return claims
+
+
+async def authenticate(db: AsyncSession, access_token: str) -> Principal:
+    """The principal of a bearer access token whose session is live."""
+    claims = _decode(access_token, "access")
+    auth_session = await AuthSessionRepository(db).get(claims.session_id)
+    if (
+        auth_session is None
+        or auth_session.user_type != claims.user_type
+        or auth_session.subject_id != claims.subject_id
+    ):
+        raise Unauthorized("Invalid token", "invalid_token")
+    if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
+        raise Unauthorized("This session has ended; log in again", "session_revoked")
+    return await _load_principal(db, claims)
+
+
+async def refresh(db: AsyncSession, refresh_token: str) -> TokenResponse:
+    claims = _decode(refresh_token, "refresh")
+    sessions = AuthSessionRepository(db)
+    auth_session = await sessions.get(claims.session_id, for_update=True)
+    now = utcnow()
+    if (
+        auth_session is None
+        or auth_session.user_type != claims.user_type
+        or auth_session.subject_id != claims.subject_id
+    ):
+        raise Unauthorized("Invalid refresh token", "invalid_token")
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise Unauthorized("This session has ended; log in again", "session_revoked")
+    if claims.token_id != auth_session.refresh_jti:
+        # a refresh token that was already rotated away: assume it was stolen
+        await sessions.revoke(auth_session.session_id, "refresh_token_reuse", now)
+        raise Unauthorized(
+            "This refresh token was already used; the session is revoked",
+            "refresh_token_reused",
+            commit_changes=True,
+        )
+    principal = await _load_principal(db, claims)
+    auth_session.last_refreshed_at = now
+    if get_settings().refresh_rotation:
+        auth_session.refresh_jti = uuid.uuid4()
+        next_refresh_token = encode_token(
+            subject_id=claims.subject_id,
+            user_type=principal.user_type.value,
+            token_type="refresh",
+            session_id=auth_session.session_id,
+            expires_at=auth_session.expires_at,
+            token_id=auth_session.refresh_jti,
+            now=now,
+        )
+    else:
+        next_refresh_token = refresh_token
+    await db.flush()
+    return TokenResponse(
+        access_token=_access_token(
+            auth_session.session_id, principal.user_type, claims.subject_id, now
+        ),
+        refresh_token=next_refresh_token,
+    )
+
+
+async def logout(db: AsyncSession, principal: Principal, refresh_token: str | None) -> None:
+    """Revoke the caller's session (and the one of a refresh token they hand in)."""
+    sessions = AuthSessionRepository(db)
+    now = utcnow()
+    await sessions.revoke(principal.session_id, "logout", now)
+    if refresh_token:
+        try:
+            claims = decode_token(refresh_token)
+        except InvalidToken:
+            return
+        subject_id = principal.customer.customer_id if principal.customer else None
+        if principal.admin:
+            subject_id = principal.admin.admin_id
+        if claims.user_type == principal.user_type and claims.subject_id == subject_id:
+            await sessions.revoke(claims.session_id, "logout", now)
+
+
+async def revoke_sessions(
+    db: AsyncSession,
+    user_type: UserType,
+    subject_id: int,
+    reason: str,
+    *,
+    except_session_id: uuid.UUID | None = None,
+) -> int:
+    """End every live session of an account (all but one when `except_session_id`)."""
+    return await AuthSessionRepository(db).revoke_all(
+        user_type, subject_id, reason, utcnow(), except_session_id=except_session_id
+    )
+
+
+async def purge_stale_sessions(db: AsyncSession, *, batch_size: int = 1000) -> int:
+    """Delete one batch of expired or long-revoked sessions (their tokens are refused anyway)."""
+    now = utcnow()
+    return await AuthSessionRepository(db).delete_stale(
+        expired_before=now,
+        revoked_before=now - REVOKED_SESSION_RETENTION,
+        batch_size=batch_size,
+    )

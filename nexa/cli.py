@@ -1,0 +1,169 @@
+"""`nexa`: one entry point for every operator task (thin wrappers over services)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+from nexa.core.config import get_settings
+
+cli = typer.Typer(help="NEXA: recharge and self-care backend.", no_args_is_help=True)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _prepare_database() -> str:
+    """Resolve the database (embedded when DATABASE_URL is unset) and apply migrations."""
+    from nexa.core.db import configure_database
+    from nexa.core.migrate import upgrade_to_head
+
+    settings = get_settings()
+    if not settings.database_url:
+        typer.echo(f"DATABASE_URL is not set: using the embedded PostgreSQL in {settings.data_dir}")
+    url = configure_database()
+    applied = upgrade_to_head(url)
+    if applied:
+        typer.echo(f"Applied {len(applied)} database migration(s): {', '.join(applied)}")
+    else:
+        typer.echo("Database schema is up to date")
+    return url
+
+
+async def _bootstrap(*, demo: bool) -> None:
+    from nexa.admin import service as admin_service
+    from nexa.core.db import dispose_engine, get_sessionmaker
+    from nexa.demo_data import seed_demo
+
+    async with get_sessionmaker()() as db, db.begin():
+        admin = await admin_service.ensure_default_admin(db, get_settings())
+        seeded = await seed_demo(db) if demo else False
+    await dispose_engine()
+    if admin is not None:
+        typer.echo(f"Created the default admin {admin.email} (change its password)")
+    if seeded:
+        typer.echo("Loaded the demo catalogue and CMS content")
+    elif demo:
+        typer.echo("A catalogue already exists: demo data not loaded")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes")] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the in-process job worker")
+    ] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data if empty")] = False,
+) -> None:
+    """Apply migrations, create the default admin if needed, and serve the API."""
+    import uvicorn
+
+    from nexa.core.logging import configure_logging
+
+    configure_logging()
+    _prepare_database()
+    asyncio.run(_bootstrap(demo=demo))
+    job_worker = None
+    if not no_worker:
+        from nexa.core.jobs import BackgroundWorker
+
+        job_worker = BackgroundWorker()
+        job_worker.start()
+    typer.echo(f"NEXA listening on http://{host}:{port} (API docs at /docs)")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so
+    # the job worker stops and the embedded PostgreSQL is shut down by its exit hook
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(
+            "nexa.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,  # our middleware logs requests without query strings
+            proxy_headers=True,
+        )
+    finally:
+        if job_worker is not None:
+            job_worker.stop()
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once")] = 4,
+) -> None:
+    """Run a job worker (periodic and deferred jobs) until stopped."""
+    from nexa.core.jobs import run_worker
+    from nexa.core.logging import configure_logging
+
+    configure_logging()
+    _prepare_database()
+    asyncio.run(run_worker(concurrency=concurrency))
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    _prepare_database()
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    name: Annotated[str, typer.Option(prompt=True)],
+    phone: Annotated[str, typer.Option(prompt=True, help="10-digit phone number")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ],
+) -> None:
+    """Create an administrator account."""
+    from pydantic import ValidationError
+
+    from nexa.admin import service as admin_service
+    from nexa.admin.schemas import AdminCreate
+    from nexa.core.db import dispose_engine, get_sessionmaker
+    from nexa.core.errors import NexaError
+
+    try:
+        data = AdminCreate(name=name, email=email, phone_number=phone, password=password)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    _prepare_database()
+
+    async def create() -> int:
+        try:
+            async with get_sessionmaker()() as db, db.begin():
+                return (await admin_service.create_admin(db, data)).admin_id
+        finally:
+            await dispose_engine()
+
+    try:
+        admin_id = asyncio.run(create())
+    except NexaError as exc:
+        typer.echo(f"Error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Created admin {admin_id} <{data.email}>")
+
+
+@cli.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Demo catalogue and CMS content")] = False,
+) -> None:
+    """Load data into the database."""
+    if not demo:
+        typer.echo("Nothing to seed: pass --demo", err=True)
+        raise typer.Exit(2)
+    _prepare_database()
+    asyncio.run(_bootstrap(demo=True))
+
+
+def main() -> None:
+    cli()

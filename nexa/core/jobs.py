@@ -1,0 +1,83 @@
+"""The Procrastinate job queue: one App, every domain's blueprint registered here.
+
+Each domain's `tasks.py` owns a `procrastinate.Blueprint`; add it to `BLUEPRINTS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import procrastinate
+import structlog
+from psycopg_pool import AsyncConnectionPool
+
+from nexa.auth.tasks import blueprint as auth_blueprint
+from nexa.core.db import database_url, dispose_engine, libpq_url
+
+log = structlog.get_logger("nexa.jobs")
+
+BLUEPRINTS: dict[str, procrastinate.Blueprint] = {"auth": auth_blueprint}
+
+app = procrastinate.App(connector=procrastinate.PsycopgConnector())
+for namespace, blueprint in BLUEPRINTS.items():
+    app.add_tasks_from(blueprint, namespace=namespace)
+
+
+def job_pool(database_url: str, max_size: int = 4) -> AsyncConnectionPool:
+    return AsyncConnectionPool(
+        libpq_url(database_url),
+        min_size=1,
+        max_size=max_size,
+        open=False,
+    )
+
+
+async def run_worker(*, concurrency: int = 4, wait: bool = True, name: str = "nexa") -> None:
+    """Run a worker until cancelled (or, with wait=False, until the queue is empty)."""
+    pool = job_pool(database_url(), max_size=concurrency + 2)
+    await pool.open()
+    try:
+        async with app.open_async(pool):
+            await app.run_worker_async(
+                concurrency=concurrency,
+                wait=wait,
+                name=name,
+                install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+            )
+    finally:
+        await pool.close()
+
+
+class BackgroundWorker:
+    """The in-process worker of `nexa serve`: a thread with its own event loop."""
+
+    def __init__(self, concurrency: int = 2) -> None:
+        self.concurrency = concurrency
+        self._loop = asyncio.new_event_loop()
+        self._task: asyncio.Task[None] | None = None
+        self._thread = threading.Thread(target=self._run, name="nexa-job-worker", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._task = self._loop.create_task(
+            run_worker(concurrency=self.concurrency, name="nexa-serve")
+        )
+        try:
+            self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("job_worker_crashed")
+        finally:
+            self._loop.run_until_complete(dispose_engine())
+            self._loop.close()
+
+    def start(self) -> None:
+        self._thread.start()
+        log.info("job_worker_started", mode="in-process")
+
+    def stop(self, timeout: float = 15) -> None:
+        if self._task is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(timeout)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from nexa.core.schemas import CUSTOMER_PASSWORD_MIN, PASSWORD_MAX, Name, PhoneNumber, Schema
+from nexa.models import AccountStatus
+
+FullName = Field(max_length=255)
+PictureUrl = Field(default=None, max_length=300)
+
+
+class CustomerRegister(Schema):
+    phone_number: PhoneNumber
+    password: str = Field(min_length=CUSTOMER_PASSWORD_MIN, max_length=PASSWORD_MAX)
+    full_name: Name = FullName
+    profile_picture_url: str | None = PictureUrl
+    referral_code: str | None = Field(default=None, max_length=32)
+
+
+class CustomerResponse(Schema):
+    customer_id: int
+    phone_number: str
+    full_name: str
+    account_status: AccountStatus
+    profile_picture_url: str | None = None
+    last_active_plan_date: datetime | None = None
+    days_inactive: int = 0
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class CustomerProfileResponse(Schema):
+    customer_id: int
+    phone_number: str
+    full_name: str
+    profile_picture_url: str | None = None
+    account_status: AccountStatus
+    last_active_plan_date: datetime | None = None
+    created_at: datetime
+
+
+class CustomerProfileUpdate(Schema):
+    full_name: Name | None = Field(default=None, max_length=255)
+    profile_picture_url: str | None = PictureUrl
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "full_name" in data and data["full_name"] is None:
+            raise ValueError("full_name cannot be null; leave it out to keep the current name")
+        return data
+
+
+class ChangePasswordRequest(Schema):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)

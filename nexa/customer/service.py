@@ -1,0 +1,99 @@
+"""Customer accounts: registration, profile, password."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.auth import service as auth_service
+from nexa.core.errors import BadRequest
+from nexa.core.schemas import CUSTOMER_PASSWORD_MIN, PASSWORD_MAX
+from nexa.core.security import hash_password, verify_password
+from nexa.customer.repository import CustomerRepository
+from nexa.customer.schemas import CustomerProfileUpdate, CustomerRegister
+from nexa.models import AccountStatus, Customer, UserType
+
+
+class PhoneAlreadyRegistered(BadRequest):
+    code = "phone_already_registered"
+
+    def __init__(self) -> None:
+        super().__init__("Phone number already registered")
+
+
+class WrongPassword(BadRequest):
+    code = "wrong_password"
+
+
+class WeakPassword(BadRequest):
+    code = "weak_password"
+
+
+class InvalidReferralCode(BadRequest):
+    code = "referral_code_invalid"
+
+
+def check_password_policy(password: str, minimum: int) -> None:
+    if len(password) < minimum:
+        raise WeakPassword(f"The new password must have at least {minimum} characters")
+    if len(password) > PASSWORD_MAX:
+        raise WeakPassword(f"The new password must have at most {PASSWORD_MAX} characters")
+
+
+async def _apply_referral_code(db: AsyncSession, code: str) -> None:
+    # No referral programme exists yet (it arrives with the referral domain), so no code
+    # can be valid: refuse it before the account is created rather than ignore it (D-32).
+    raise InvalidReferralCode(f"Referral code {code!r} does not exist")
+
+
+async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
+    customers = CustomerRepository(db)
+    if await customers.phone_taken(data.phone_number):
+        raise PhoneAlreadyRegistered()
+    referral_code = (data.referral_code or "").strip()
+    if referral_code:
+        await _apply_referral_code(db, referral_code)
+    customer = Customer(
+        phone_number=data.phone_number,
+        password_hash=await hash_password(data.password),
+        full_name=data.full_name,
+        profile_picture_url=data.profile_picture_url,
+        account_status=AccountStatus.active,
+    )
+    try:
+        return await customers.add(customer)
+    except IntegrityError as exc:  # a concurrent registration of the same number won
+        raise PhoneAlreadyRegistered() from exc
+
+
+async def update_profile(
+    db: AsyncSession, customer: Customer, data: CustomerProfileUpdate
+) -> Customer:
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    return await CustomerRepository(db).flush(customer)
+
+
+async def change_password(
+    db: AsyncSession,
+    customer: Customer,
+    current_password: str,
+    new_password: str,
+    current_session_id: uuid.UUID,
+) -> None:
+    matches, _ = await verify_password(current_password, customer.password_hash)
+    if not matches:
+        raise WrongPassword("The current password is incorrect")
+    check_password_policy(new_password, CUSTOMER_PASSWORD_MIN)
+    customer.password_hash = await hash_password(new_password)
+    await CustomerRepository(db).flush(customer)
+    await auth_service.revoke_sessions(
+        db,
+        UserType.customer,
+        customer.customer_id,
+        "password_changed",
+        except_session_id=current_session_id,
+    )

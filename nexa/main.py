@@ -1,0 +1,49 @@
+"""create_app(): the FastAPI application with its middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from nexa.api import mount_routers
+from nexa.core.config import get_settings
+from nexa.core.db import dispose_engine
+from nexa.core.errors import install_error_handlers
+from nexa.core.logging import RequestContextMiddleware, configure_logging
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    yield
+    await dispose_engine()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging()
+    settings.resolved_secret_key()  # fail or generate the development key at start, not mid-request
+    app = FastAPI(
+        title=settings.app_name,
+        version=settings.app_version,
+        description="NEXA: prepaid and postpaid recharge and self-care backend.",
+        docs_url=settings.docs_url,
+        redoc_url=settings.redoc_url,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        debug=False,  # tracebacks never reach clients, whatever DEBUG says
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Total-Count", "X-Request-ID"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    mount_routers(app)
+    return app
