@@ -6,8 +6,9 @@ import asyncio
 import os
 import weakref
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import (
@@ -117,22 +118,36 @@ async def dispose_engine() -> None:
         await state[0].dispose()
 
 
+class _Transactional(Protocol):
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+@asynccontextmanager
+async def transaction_scope(transaction: _Transactional) -> AsyncIterator[None]:
+    """Commit when the block succeeds; roll back on error unless the error says to keep changes.
+
+    `transaction` is a session, or (in tests) a savepoint of one.
+    """
+    try:
+        yield
+        await transaction.commit()
+    except NexaError as exc:
+        if exc.commit_changes:
+            await transaction.commit()
+        else:
+            await transaction.rollback()
+        raise
+    except BaseException:
+        await transaction.rollback()
+        raise
+
+
 async def get_session() -> AsyncIterator[AsyncSession]:
     """One request, one transaction: commit after the handler, roll back on any error.
 
     Declare it with `Depends(get_session, scope="function")` so the commit happens
     before the response is sent.
     """
-    async with get_sessionmaker()() as session:
-        try:
-            yield session
-            await session.commit()
-        except NexaError as exc:
-            if exc.commit_changes:
-                await session.commit()
-            else:
-                await session.rollback()
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
+    async with get_sessionmaker()() as session, transaction_scope(session):
+        yield session

@@ -1,0 +1,97 @@
+"""Test harness: a real PostgreSQL, schema from migrations, one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.database import drop_database, recreate_database, server_url
+
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_SERVER_URL = server_url()
+_DATABASE = f"nexa_test_{_WORKER}"
+TEST_DATABASE_URL = recreate_database(_SERVER_URL, _DATABASE)
+
+# settings are read once per process: fix them before nexa is imported
+os.environ.update(
+    {
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256-0123456789",
+        "ENVIRONMENT": "test",
+        "NEXA_DATA_DIR": tempfile.mkdtemp(prefix="nexa-test-"),
+        "NEXA_LOGIN_RATE_LIMIT": "1000/minute",
+        "NEXA_LOG_JSON": "false",
+        "NEXA_LOG_LEVEL": "WARNING",
+        "NEXA_REFRESH_ROTATION": "false",
+    }
+)
+os.environ.pop("REDIS_URL", None)
+
+import httpx  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from nexa.core.db import dispose_engine, get_engine, get_session, transaction_scope  # noqa: E402
+from nexa.core.migrate import upgrade_to_head  # noqa: E402
+from nexa.main import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[str]:
+    upgrade_to_head(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    yield TEST_DATABASE_URL
+    drop_database(_SERVER_URL, _DATABASE)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _engine_lifecycle(migrated_database: str) -> AsyncIterator[None]:
+    yield
+    await dispose_engine()
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with get_engine().connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture
+async def client(app: FastAPI, db: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client whose requests run inside the test's transaction."""
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        # each request in a savepoint: a failing request undoes its own writes only
+        async with transaction_scope(await db.begin_nested()):
+            yield db
+
+    app.dependency_overrides[get_session] = test_session
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+    app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+async def committing_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An API client whose requests really commit (for races); the test cleans up."""
+    app.dependency_overrides.pop(get_session, None)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
