@@ -9,6 +9,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate ignores the job queue's objects: Procrastinate owns their schema."""
+    table = getattr(obj, "table", None)
+    table_name = table.name if table is not None else name
+    return not (table_name or "").startswith("procrastinate")
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", "nexa:migrations")
