@@ -20,7 +20,7 @@ ADMIN_ROUTERS = [admin_accounts_router]
 
 
 def add_trailing_slash_twins(router: APIRouter) -> None:
-    """Serve `/x` and `/x/` alike without redirects (§4.4); only the reference form is documented."""
+    """Serve `/x` and `/x/` alike, without redirects (§4.4); only one form is documented."""
     existing = {
         (route.path, frozenset(route.methods or ()))
         for route in router.routes

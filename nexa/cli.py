@@ -118,9 +118,7 @@ def create_admin(
     email: Annotated[str, typer.Option(prompt=True)],
     name: Annotated[str, typer.Option(prompt=True)],
     phone: Annotated[str, typer.Option(prompt=True, help="10-digit phone number")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create an administrator account."""
     from pydantic import ValidationError

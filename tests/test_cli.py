@@ -25,16 +25,27 @@ def free_port() -> int:
 
 def nexa_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update({"NEXA_DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "development",
-                "ADMIN_DEFAULT_EMAIL": "boss@example.com", "ADMIN_DEFAULT_PASSWORD": "boss-password-1"})
+    env.update(
+        {
+            "NEXA_DATA_DIR": str(tmp_path / "data"),
+            "ENVIRONMENT": "development",
+            "ADMIN_DEFAULT_EMAIL": "boss@example.com",
+            "ADMIN_DEFAULT_PASSWORD": "boss-password-1",
+        }
+    )
     env.update(extra)
     return env
 
 
 def run_nexa(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nexa", *args], env=env, cwd=cwd, capture_output=True, text=True,
-        timeout=180, check=False,
+        [sys.executable, "-m", "nexa", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 
@@ -49,10 +60,26 @@ def test_serve_on_an_empty_database_creates_schema_and_default_admin(
     empty_database: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = nexa_env(tmp_path, DATABASE_URL=empty_database.replace("postgresql://", "postgresql+psycopg2://"))
+    env = nexa_env(
+        tmp_path, DATABASE_URL=empty_database.replace("postgresql://", "postgresql+psycopg2://")
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "nexa", "serve", "--host", "127.0.0.1", "--port", str(port), "--demo"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "nexa",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--demo",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -66,8 +93,9 @@ def test_serve_on_an_empty_database_creates_schema_and_default_admin(
             assert server.poll() is None, "server exited early"
             assert time.monotonic() < deadline, "server did not come up"
             time.sleep(0.3)
-        login = httpx.post(f"{base}/admin/login",
-                           json={"email": "boss@example.com", "password": "boss-password-1"})
+        login = httpx.post(
+            f"{base}/admin/login", json={"email": "boss@example.com", "password": "boss-password-1"}
+        )
         assert login.status_code == 200
         token = login.json()["access_token"]
         admins = httpx.get(f"{base}/admin/admins", headers={"Authorization": f"Bearer {token}"})
@@ -103,14 +131,29 @@ def test_create_admin_command(empty_database: str, tmp_path: Path) -> None:
     assert "Created admin" in created.stdout
     duplicate = run_nexa(*args, "--password", "ops-password-1", env=env, cwd=tmp_path)
     assert duplicate.returncode == 1 and "Email already registered" in duplicate.stderr
-    weak = run_nexa("create-admin", "--email", "x@example.com", "--name", "X", "--phone",
-                    "9123456781", "--password", "short", env=env, cwd=tmp_path)
+    weak = run_nexa(
+        "create-admin",
+        "--email",
+        "x@example.com",
+        "--name",
+        "X",
+        "--phone",
+        "9123456781",
+        "--password",
+        "short",
+        env=env,
+        cwd=tmp_path,
+    )
     assert weak.returncode == 2 and "password" in weak.stderr
 
 
 def test_production_refuses_to_start_with_insecure_settings(tmp_path: Path) -> None:
-    env = nexa_env(tmp_path, ENVIRONMENT="production", SECRET_KEY="short",
-                   DATABASE_URL="postgresql://unused@127.0.0.1:1/none")
+    env = nexa_env(
+        tmp_path,
+        ENVIRONMENT="production",
+        SECRET_KEY="short",
+        DATABASE_URL="postgresql://unused@127.0.0.1:1/none",
+    )
     result = run_nexa("migrate", env=env, cwd=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr

@@ -39,7 +39,9 @@ def test_migrations_match_models_and_downgrade_cleanly(scratch_database: str) ->
     engine = create_engine(scratch_database, poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"include_object": include_object})
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object}
+            )
             diff = compare_metadata(context, nexa.models.Base.metadata)
             tables = set(inspect(connection).get_table_names())
         assert diff == [], diff

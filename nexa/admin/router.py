@@ -47,5 +47,7 @@ async def change_password(
 
 
 @router.put("/{admin_id}", response_model=AdminResponse)
-async def update_admin(admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep) -> Admin:
+async def update_admin(
+    admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep
+) -> Admin:
     return await service.update_admin(db, admin_id, data)

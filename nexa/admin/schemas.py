@@ -24,8 +24,11 @@ class AdminUpdate(Schema):
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            nulls = [field for field in ("name", "phone_number", "email") if field in data
-                     and data[field] is None]
+            nulls = [
+                field
+                for field in ("name", "phone_number", "email")
+                if field in data and data[field] is None
+            ]
             if nulls:
                 raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
         return data

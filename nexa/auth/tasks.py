@@ -13,7 +13,9 @@ log = structlog.get_logger("nexa.auth.tasks")
 
 
 @blueprint.periodic(cron="*/15 * * * *")
-@blueprint.task(name="purge_stale_sessions", queueing_lock="purge_stale_sessions", pass_context=False)
+@blueprint.task(
+    name="purge_stale_sessions", queueing_lock="purge_stale_sessions", pass_context=False
+)
 async def purge_stale_sessions(timestamp: int) -> int:
     """Delete expired and long-revoked sessions in batches, one transaction per batch."""
     deleted = 0

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REFERENCE_DEFAULT_ADMIN_PASSWORD = "admin123"  # noqa: S105 - the value production must refuse
+# the published default: production refuses to start with it
+REFERENCE_DEFAULT_ADMIN_PASSWORD = "admin123"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -21,7 +22,12 @@ class SettingsError(RuntimeError):
 
 def normalise_database_url(url: str) -> str:
     """Any PostgreSQL URL spelling -> the SQLAlchemy psycopg 3 form."""
-    for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+    for prefix in (
+        "postgresql+psycopg2://",
+        "postgresql+psycopg://",
+        "postgresql://",
+        "postgres://",
+    ):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://...)")

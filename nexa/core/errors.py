@@ -119,9 +119,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such endpoint"
-    return JSONResponse(
-        error_body(detail, code), status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(error_body(detail, code), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -131,9 +129,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         {key: value for key, value in error.items() if key in ("loc", "msg", "type")}
         for error in exc.errors()
     ]
-    return JSONResponse(
-        error_body(jsonable_encoder(errors), "validation_error"), status_code=422
-    )
+    return JSONResponse(error_body(jsonable_encoder(errors), "validation_error"), status_code=422)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

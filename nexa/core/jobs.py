@@ -43,7 +43,8 @@ async def run_worker(*, concurrency: int = 4, wait: bool = True, name: str = "ne
                 concurrency=concurrency,
                 wait=wait,
                 name=name,
-                install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+                install_signal_handlers=wait
+                and threading.current_thread() is threading.main_thread(),
             )
     finally:
         await pool.close()

@@ -56,7 +56,9 @@ def quantize_money(value: Decimal) -> Decimal:
 Money = Annotated[
     Decimal,
     AfterValidator(quantize_money),
-    PlainSerializer(lambda value: float(quantize_money(value)), return_type=float, when_used="json"),
+    PlainSerializer(
+        lambda value: float(quantize_money(value)), return_type=float, when_used="json"
+    ),
 ]
 
 
@@ -68,6 +70,7 @@ class Schema(BaseModel):
 
 class Message(Schema):
     message: str
+
 
 # database ids are BIGINT: larger values are malformed input (422), not a server error
 MAX_DB_ID = 2**63 - 1

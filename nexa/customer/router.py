@@ -45,10 +45,12 @@ async def change_customer_password(
     db: SessionDep,
     body: Annotated[ChangePasswordRequest | None, Body()] = None,
     current_password: Annotated[
-        str | None, Query(deprecated=True, max_length=PASSWORD_MAX, description="Deprecated: use the body")
+        str | None,
+        Query(deprecated=True, max_length=PASSWORD_MAX, description="Deprecated: use the body"),
     ] = None,
     new_password: Annotated[
-        str | None, Query(deprecated=True, max_length=PASSWORD_MAX, description="Deprecated: use the body")
+        str | None,
+        Query(deprecated=True, max_length=PASSWORD_MAX, description="Deprecated: use the body"),
     ] = None,
 ) -> Message:
     """Change the password (JSON body preferred); every other session is logged out."""
@@ -63,9 +65,7 @@ async def change_customer_password(
                     }
                 ]
             )
-        body = ChangePasswordRequest(
-            current_password=current_password, new_password=new_password
-        )
+        body = ChangePasswordRequest(current_password=current_password, new_password=new_password)
     await service.change_password(
         db, customer, body.current_password, body.new_password, principal.session_id
     )

@@ -21,9 +21,7 @@ class AuthSession(CreatedAt, Base):
     __tablename__ = "auth_session"
 
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    user_type: Mapped[UserType] = mapped_column(
-        str_enum(UserType, "user_type"), nullable=False
-    )
+    user_type: Mapped[UserType] = mapped_column(str_enum(UserType, "user_type"), nullable=False)
     # customer_id or admin_id, by user_type
     subject_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     # jti of the refresh token that may be used next (rotation) or that was issued at login

@@ -41,9 +41,7 @@ class Category(CreatedAt, Base):
     category_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     category_name: Mapped[str] = mapped_column(String(100), nullable=False)
 
-    __table_args__ = (
-        Index("uq_category_name_lower", text("lower(category_name)"), unique=True),
-    )
+    __table_args__ = (Index("uq_category_name_lower", text("lower(category_name)"), unique=True),)
 
 
 class Plan(Timestamps, Base):
@@ -68,9 +66,7 @@ class Plan(Timestamps, Base):
     status: Mapped[PlanStatus] = mapped_column(
         str_enum(PlanStatus, "plan_status"), nullable=False, server_default="active"
     )
-    max_secondary_numbers: Mapped[int] = mapped_column(
-        Integer, nullable=False, server_default="0"
-    )
+    max_secondary_numbers: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

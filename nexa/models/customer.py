@@ -42,9 +42,7 @@ class Customer(Timestamps, Base):
     inactivity_warning_level: Mapped[int] = mapped_column(
         SmallInteger, nullable=False, server_default="0"
     )
-    inactivity_status_updated_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True)
-    )
+    inactivity_status_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

@@ -51,8 +51,12 @@ async def test_create_and_list_admins(
     phone = unique_phone()
     response = await client.post(
         "/admin/admins/",
-        json={"name": "Ravi", "phone_number": phone, "email": "Ravi@Example.com",
-              "password": "long-enough-pw"},
+        json={
+            "name": "Ravi",
+            "phone_number": phone,
+            "email": "Ravi@Example.com",
+            "password": "long-enough-pw",
+        },
         headers=admin_headers,
     )
     assert response.status_code == 200, response.text
@@ -79,16 +83,28 @@ async def test_create_admin_rejects_duplicates_and_weak_passwords(
     client: httpx.AsyncClient, db: AsyncSession, admin_headers: dict[str, str]
 ) -> None:
     existing = await make_admin(db, email="taken@example.com")
-    base = {"name": "N", "phone_number": unique_phone(), "email": "new@example.com",
-            "password": "long-enough-pw"}
+    base = {
+        "name": "N",
+        "phone_number": unique_phone(),
+        "email": "new@example.com",
+        "password": "long-enough-pw",
+    }
     email_clash = await client.post(
         "/admin/admins/", json={**base, "email": "TAKEN@example.com"}, headers=admin_headers
     )
-    assert (email_clash.status_code, email_clash.json()["code"]) == (400, "email_already_registered")
-    phone_clash = await client.post(
-        "/admin/admins/", json={**base, "phone_number": existing.phone_number}, headers=admin_headers
+    assert (email_clash.status_code, email_clash.json()["code"]) == (
+        400,
+        "email_already_registered",
     )
-    assert (phone_clash.status_code, phone_clash.json()["code"]) == (400, "phone_already_registered")
+    phone_clash = await client.post(
+        "/admin/admins/",
+        json={**base, "phone_number": existing.phone_number},
+        headers=admin_headers,
+    )
+    assert (phone_clash.status_code, phone_clash.json()["code"]) == (
+        400,
+        "phone_already_registered",
+    )
     weak = await client.post(
         "/admin/admins/", json={**base, "password": "short"}, headers=admin_headers
     )
@@ -102,7 +118,9 @@ async def test_create_admin_rejects_duplicates_and_weak_passwords(
 async def test_get_unknown_admin_is_404_and_huge_id_422(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    missing = await client.get("/admin/admins/", params={"admin_id": 987654321}, headers=admin_headers)
+    missing = await client.get(
+        "/admin/admins/", params={"admin_id": 987654321}, headers=admin_headers
+    )
     assert (missing.status_code, missing.json()["code"]) == (404, "admin_not_found")
     huge = await client.get("/admin/admins/", params={"admin_id": 2**70}, headers=admin_headers)
     assert huge.status_code == 422
@@ -165,6 +183,10 @@ async def test_admin_changes_own_password_and_other_sessions_end(
         headers=bearer(this["access_token"]),
     )
     assert ok.status_code == 200
-    assert (await client.get("/admin/admins/", headers=bearer(other["access_token"]))).status_code == 401
-    assert (await client.get("/admin/admins/", headers=bearer(this["access_token"]))).status_code == 200
+    assert (
+        await client.get("/admin/admins/", headers=bearer(other["access_token"]))
+    ).status_code == 401
+    assert (
+        await client.get("/admin/admins/", headers=bearer(this["access_token"]))
+    ).status_code == 200
     await login_admin(client, email, password="another-long-pw")

@@ -276,23 +276,33 @@ async def test_jwt_attacks_are_401(client: httpx.AsyncClient, db: AsyncSession) 
     session_id = uuid.UUID(claims["sid"])
 
     expired = encode_token(
-        subject_id=customer.customer_id, user_type="customer", token_type="access",
-        session_id=session_id, expires_at=now - timedelta(seconds=5),
+        subject_id=customer.customer_id,
+        user_type="customer",
+        token_type="access",
+        session_id=session_id,
+        expires_at=now - timedelta(seconds=5),
         now=now - timedelta(minutes=31),
     )
     wrong_key = jwt.encode(claims, "another-secret-key-of-sufficient-length-xx", algorithm="HS256")
     alg_none = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     no_sid = jwt.encode(
         {k: v for k, v in claims.items() if k != "sid"},
-        get_settings().resolved_secret_key(), algorithm="HS256",
+        get_settings().resolved_secret_key(),
+        algorithm="HS256",
     )
     unknown_session = encode_token(
-        subject_id=customer.customer_id, user_type="customer", token_type="access",
-        session_id=uuid.uuid4(), expires_at=now + timedelta(minutes=5),
+        subject_id=customer.customer_id,
+        user_type="customer",
+        token_type="access",
+        session_id=uuid.uuid4(),
+        expires_at=now + timedelta(minutes=5),
     )
     other_subject = encode_token(
-        subject_id=customer.customer_id + 1000, user_type="customer", token_type="access",
-        session_id=session_id, expires_at=now + timedelta(minutes=5),
+        subject_id=customer.customer_id + 1000,
+        user_type="customer",
+        token_type="access",
+        session_id=session_id,
+        expires_at=now + timedelta(minutes=5),
     )
     for token in (expired, wrong_key, alg_none, no_sid, unknown_session, other_subject, "garbage"):
         response = await client.get("/customer/profile", headers=bearer(token))

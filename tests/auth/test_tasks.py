@@ -12,7 +12,9 @@ from nexa.core.db import get_sessionmaker
 from nexa.models import AuthSession, UserType
 
 
-def _session(subject_id: int, *, expires_in: timedelta, revoked_ago: timedelta | None) -> AuthSession:
+def _session(
+    subject_id: int, *, expires_in: timedelta, revoked_ago: timedelta | None
+) -> AuthSession:
     now = datetime.now(UTC)
     return AuthSession(
         session_id=uuid.uuid4(),
@@ -36,8 +38,12 @@ async def test_worker_purges_expired_and_long_revoked_sessions() -> None:
     subject = 10**12 + uuid.uuid4().int % 10**6  # no real customer: rows are only sessions
     rows = {
         "expired": _session(subject, expires_in=timedelta(hours=-1), revoked_ago=None),
-        "revoked_long_ago": _session(subject, expires_in=timedelta(days=3), revoked_ago=timedelta(days=2)),
-        "just_revoked": _session(subject, expires_in=timedelta(days=3), revoked_ago=timedelta(minutes=5)),
+        "revoked_long_ago": _session(
+            subject, expires_in=timedelta(days=3), revoked_ago=timedelta(days=2)
+        ),
+        "just_revoked": _session(
+            subject, expires_in=timedelta(days=3), revoked_ago=timedelta(minutes=5)
+        ),
         "live": _session(subject, expires_in=timedelta(days=7), revoked_ago=None),
     }
     async with get_sessionmaker()() as db, db.begin():
@@ -57,8 +63,11 @@ async def test_worker_purges_expired_and_long_revoked_sessions() -> None:
 
         async with get_sessionmaker()() as db:
             left = set(
-                (await db.execute(select(AuthSession.session_id).where(AuthSession.subject_id == subject)))
-                .scalars()
+                (
+                    await db.execute(
+                        select(AuthSession.session_id).where(AuthSession.subject_id == subject)
+                    )
+                ).scalars()
             )
         assert left == {rows["just_revoked"].session_id, rows["live"].session_id}
     finally:

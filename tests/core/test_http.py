@@ -92,9 +92,18 @@ async def test_request_id_is_returned(client: httpx.AsyncClient) -> None:
 
 async def test_openapi_serves_reference_paths(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
-    for path in ("/admin/login", "/customer/login", "/refresh", "/logout", "/customer/register",
-                 "/customer/profile", "/customer/change-password", "/admin/admins/",
-                 "/admin/admins/{admin_id}", "/admin/admins/change-password"):
+    for path in (
+        "/admin/login",
+        "/customer/login",
+        "/refresh",
+        "/logout",
+        "/customer/register",
+        "/customer/profile",
+        "/customer/change-password",
+        "/admin/admins/",
+        "/admin/admins/{admin_id}",
+        "/admin/admins/change-password",
+    ):
         assert path in spec["paths"], path
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/admin/redoc")).status_code == 200

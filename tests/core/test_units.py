@@ -30,8 +30,11 @@ def test_malformed_phone_numbers_are_refused(raw: str) -> None:
 
 
 def test_database_url_spellings() -> None:
-    for raw in ("postgresql+psycopg2://u:p@h:5432/d", "postgresql://u:p@h:5432/d",
-                "postgres://u:p@h:5432/d"):
+    for raw in (
+        "postgresql+psycopg2://u:p@h:5432/d",
+        "postgresql://u:p@h:5432/d",
+        "postgres://u:p@h:5432/d",
+    ):
         assert normalise_database_url(raw) == "postgresql+psycopg://u:p@h:5432/d"
     with pytest.raises(ValueError):
         normalise_database_url("mysql://u@h/d")
@@ -59,9 +62,9 @@ def test_production_with_safe_values_starts() -> None:
 
 
 def test_cors_origins_from_comma_list_or_json() -> None:
-    assert Settings.model_validate({"CORS_ORIGINS": "https://a.example, https://b.example"}).cors_origins == [
-        "https://a.example", "https://b.example"
-    ]
+    assert Settings.model_validate(
+        {"CORS_ORIGINS": "https://a.example, https://b.example"}
+    ).cors_origins == ["https://a.example", "https://b.example"]
     assert Settings.model_validate({"CORS_ORIGINS": '["https://c.example"]'}).cors_origins == [
         "https://c.example"
     ]

@@ -29,7 +29,9 @@ async def test_register_login_profile_round_trip(client: httpx.AsyncClient) -> N
     assert "password" not in response.text and "hash" not in response.text
 
     tokens = (
-        await client.post("/customer/login", json={"phone_number": "0" + phone, "password": "secret1"})
+        await client.post(
+            "/customer/login", json={"phone_number": "0" + phone, "password": "secret1"}
+        )
     ).json()
     assert tokens["token_type"] == "bearer"
     profile = await client.get("/customer/profile", headers=bearer(tokens["access_token"]))
@@ -49,7 +51,11 @@ async def test_register_duplicate_phone_is_400(client: httpx.AsyncClient, db: As
     existing = await make_customer(db)
     response = await client.post(
         "/customer/register",
-        json={"phone_number": "91" + existing.phone_number, "password": "secret1", "full_name": "X"},
+        json={
+            "phone_number": "91" + existing.phone_number,
+            "password": "secret1",
+            "full_name": "X",
+        },
     )
     assert response.status_code == 400
     assert response.json()["code"] == "phone_already_registered"
@@ -78,7 +84,12 @@ async def test_register_with_unknown_referral_code_creates_nothing(
     phone = unique_phone()
     response = await client.post(
         "/customer/register",
-        json={"phone_number": phone, "password": "secret1", "full_name": "X", "referral_code": "NOPE1234"},
+        json={
+            "phone_number": phone,
+            "password": "secret1",
+            "full_name": "X",
+            "referral_code": "NOPE1234",
+        },
     )
     assert response.status_code == 400
     assert response.json()["code"] == "referral_code_invalid"
@@ -92,19 +103,25 @@ async def test_update_profile_changes_only_given_fields(
     customer = await make_customer(db, full_name="Old Name")
     headers = bearer((await login_customer(client, customer))["access_token"])
     response = await client.put(
-        "/customer/profile", json={"profile_picture_url": "https://x.example/p.png"}, headers=headers
+        "/customer/profile",
+        json={"profile_picture_url": "https://x.example/p.png"},
+        headers=headers,
     )
     assert response.status_code == 200
     assert response.json()["full_name"] == "Old Name"
     assert response.json()["profile_picture_url"] == "https://x.example/p.png"
-    response = await client.put("/customer/profile", json={"full_name": "New Name"}, headers=headers)
+    response = await client.put(
+        "/customer/profile", json={"full_name": "New Name"}, headers=headers
+    )
     assert response.json()["full_name"] == "New Name"
     assert response.json()["profile_picture_url"] == "https://x.example/p.png"
     await db.refresh(customer)
     assert customer.full_name == "New Name"
 
 
-async def test_update_profile_rejects_null_name(client: httpx.AsyncClient, db: AsyncSession) -> None:
+async def test_update_profile_rejects_null_name(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
     customer = await make_customer(db)
     headers = bearer((await login_customer(client, customer))["access_token"])
     response = await client.put("/customer/profile", json={"full_name": None}, headers=headers)
@@ -126,7 +143,9 @@ async def test_change_password_json_body_revokes_other_sessions(
     assert response.status_code == 200, response.text
     assert response.json()["message"]
     # the session that changed the password lives on, the other one ended at once
-    assert (await client.get("/customer/profile", headers=bearer(this_device["access_token"]))).status_code == 200
+    assert (
+        await client.get("/customer/profile", headers=bearer(this_device["access_token"]))
+    ).status_code == 200
     other = await client.get("/customer/profile", headers=bearer(other_device["access_token"]))
     assert other.status_code == 401
     assert other.json()["code"] == "session_revoked"
@@ -177,8 +196,11 @@ async def test_change_password_errors(client: httpx.AsyncClient, db: AsyncSessio
 
 
 async def test_customer_endpoints_need_a_customer_token(client: httpx.AsyncClient) -> None:
-    for method, path in [("GET", "/customer/profile"), ("PUT", "/customer/profile"),
-                         ("POST", "/customer/change-password")]:
+    for method, path in [
+        ("GET", "/customer/profile"),
+        ("PUT", "/customer/profile"),
+        ("POST", "/customer/change-password"),
+    ]:
         response = await client.request(method, path)
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
@@ -202,8 +224,14 @@ async def test_login_opens_a_session_row(client: httpx.AsyncClient, db: AsyncSes
     customer = await make_customer(db)
     await login_customer(client, customer)
     rows = (
-        await db.execute(select(AuthSession).where(AuthSession.subject_id == customer.customer_id))
-    ).scalars().all()
+        (
+            await db.execute(
+                select(AuthSession).where(AuthSession.subject_id == customer.customer_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(rows) == 1
     assert rows[0].revoked_at is None
     assert (rows[0].expires_at - rows[0].created_at).days == 7
