@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.database import drop_database, recreate_database, server_url
@@ -101,6 +102,15 @@ def test_serve_on_an_empty_database_creates_schema_and_default_admin(
         admins = httpx.get(f"{base}/admin/admins", headers={"Authorization": f"Bearer {token}"})
         assert [a["email"] for a in admins.json()] == ["boss@example.com"]
         assert httpx.get(f"{base}/ready").json()["database"] == "ok"
+        # the in-process job worker registered itself with the queue
+        with psycopg.connect(empty_database) as connection:
+            deadline = time.monotonic() + 20
+            while True:
+                row = connection.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+                if row and row[0] >= 1:
+                    break
+                assert time.monotonic() < deadline, "no job worker registered"
+                time.sleep(0.3)
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

@@ -53,3 +53,13 @@ def test_migrations_match_models_and_downgrade_cleanly(scratch_database: str) ->
         assert upgrade_to_head(scratch_database) == applied
     finally:
         engine.dispose()
+
+
+def test_concurrent_upgrades_apply_each_migration_once(scratch_database: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool_:
+        results = list(pool_.map(upgrade_to_head, [scratch_database] * 3))
+    applied = [result for result in results if result]
+    assert len(applied) == 1  # one process migrated, the others found nothing to do
+    assert current_revision(scratch_database) == applied[0][-1]

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -145,6 +145,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return await _database_unavailable(request, exc)
+    if isinstance(exc, DataError):
+        # a value the database cannot take slipped past validation: still the client's input
+        log.warning("database_rejected_value", path=request.url.path, error=type(exc.orig).__name__)
+        return JSONResponse(
+            error_body("A value in the request cannot be stored", "invalid_value"), status_code=400
+        )
     return await _unexpected(request, exc)
 
 

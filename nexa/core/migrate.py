@@ -6,7 +6,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
+
+# session-level advisory lock: processes starting together migrate one after the other
+MIGRATION_LOCK_KEY = 0x4E455841  # "NEXA"
 
 
 def include_object(
@@ -25,29 +28,50 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def pending_revisions(database_url: str) -> list[str]:
-    """Revisions that `upgrade head` would apply, oldest first."""
-    script = ScriptDirectory.from_config(alembic_config(database_url))
-    engine = create_engine(database_url, poolclass=pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
-    finally:
-        engine.dispose()
+def _pending(connection: Connection, config: Config) -> list[str]:
+    current = set(MigrationContext.configure(connection).get_current_heads())
     pending: list[str] = []
-    for revision in script.walk_revisions():
+    for revision in ScriptDirectory.from_config(config).walk_revisions():
         if revision.revision in current:
             break
         pending.append(revision.revision)
     return list(reversed(pending))
 
 
+def pending_revisions(database_url: str) -> list[str]:
+    """Revisions that `upgrade head` would apply, oldest first."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return _pending(connection, alembic_config(database_url))
+    finally:
+        engine.dispose()
+
+
 def upgrade_to_head(database_url: str) -> list[str]:
-    """Apply pending migrations and return the revisions applied."""
-    pending = pending_revisions(database_url)
-    if pending:
-        command.upgrade(alembic_config(database_url), "head")
-    return pending
+    """Apply pending migrations under a lock and return the revisions applied."""
+    config = alembic_config(database_url)
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                pending = _pending(connection, config)
+                connection.commit()
+                if pending:
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    connection.commit()
+                return pending
+            finally:
+                connection.rollback()
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def current_revision(database_url: str) -> str | None:

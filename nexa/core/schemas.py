@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    field_validator,
 )
 
 _SEPARATORS = re.compile(r"[\s\-().]")
@@ -62,10 +63,34 @@ Money = Annotated[
 ]
 
 
+def reject_unstorable_text(value: Any) -> Any:
+    """NUL characters and lone surrogates cannot be stored in PostgreSQL text: 422, not 500."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            reject_unstorable_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_unstorable_text(key)
+            reject_unstorable_text(item)
+    return value
+
+
 class Schema(BaseModel):
     """Base of request and response bodies."""
 
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return reject_unstorable_text(value)
 
 
 class Message(Schema):

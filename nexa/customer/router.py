@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from nexa.core.auth import CurrentCustomer, CurrentPrincipal, SessionDep
 from nexa.core.schemas import PASSWORD_MAX, Message
@@ -65,7 +66,12 @@ async def change_customer_password(
                     }
                 ]
             )
-        body = ChangePasswordRequest(current_password=current_password, new_password=new_password)
+        try:
+            body = ChangePasswordRequest(
+                current_password=current_password, new_password=new_password
+            )
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from exc
     await service.change_password(
         db, customer, body.current_password, body.new_password, principal.session_id
     )

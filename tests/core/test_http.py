@@ -107,3 +107,63 @@ async def test_openapi_serves_reference_paths(client: httpx.AsyncClient) -> None
         assert path in spec["paths"], path
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/admin/redoc")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/customer/profile", b'{"full_name": "a\\u0000b"}'),
+        ("PUT", "/customer/profile", b'{"full_name": "\\ud800"}'),
+        ("PUT", "/customer/profile", b'{"profile_picture_url": "\\u0000"}'),
+        (
+            "POST",
+            "/customer/change-password",
+            b'{"current_password": "\\ud800", "new_password": "abcdefgh"}',
+        ),
+    ],
+)
+async def test_text_postgres_cannot_store_is_422_not_500(
+    client: httpx.AsyncClient, db: AsyncSession, method: str, path: str, body: bytes
+) -> None:
+    customer = await make_customer(db)
+    headers = bearer((await login_customer(client, customer))["access_token"])
+    response = await client.request(
+        method, path, content=body, headers={**headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/customer/register",
+            b'{"phone_number": "9123456789", "password": "ab\\u0000cdefg", "full_name": "x"}',
+        ),
+        (
+            "/customer/register",
+            b'{"phone_number": "9123456789", "password": "abcdefg", "full_name": "\\ud800x"}',
+        ),
+        ("/customer/login", b'{"phone_number": "9123456789", "password": "\\ud800abcdefg"}'),
+        ("/admin/login", b'{"email": "a\\u0000@x.com", "password": "abcdefgh"}'),
+    ],
+)
+async def test_public_endpoints_refuse_unstorable_text(
+    client: httpx.AsyncClient, path: str, body: bytes
+) -> None:
+    response = await client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+async def test_change_password_query_form_validates_like_the_body(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    customer = await make_customer(db)
+    headers = bearer((await login_customer(client, customer))["access_token"])
+    response = await client.post(
+        "/customer/change-password",
+        params={"current_password": "", "new_password": "abcdefgh"},
+        headers=headers,
+    )
+    assert response.status_code == 422
