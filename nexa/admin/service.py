@@ -14,9 +14,8 @@ from nexa.auth import service as auth_service
 from nexa.core.config import Settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import ADMIN_PASSWORD_MIN, normalise_phone
-from nexa.core.security import hash_password, verify_password
-from nexa.customer.service import WrongPassword, check_password_policy
-from nexa.models import Admin, UserType
+from nexa.core.security import hash_password
+from nexa.models import Admin
 
 log = structlog.get_logger("nexa.admin")
 
@@ -99,14 +98,13 @@ async def change_own_password(
     new_password: str,
     current_session_id: uuid.UUID,
 ) -> None:
-    matches, _ = await verify_password(current_password, admin.password_hash)
-    if not matches:
-        raise WrongPassword("The current password is incorrect")
-    check_password_policy(new_password, ADMIN_PASSWORD_MIN)
-    admin.password_hash = await hash_password(new_password)
-    await AdminRepository(db).flush(admin)
-    await auth_service.revoke_sessions(
-        db, UserType.admin, admin.admin_id, "password_changed", except_session_id=current_session_id
+    await auth_service.change_password(
+        db,
+        admin,
+        current_password,
+        new_password,
+        minimum_length=ADMIN_PASSWORD_MIN,
+        current_session_id=current_session_id,
     )
 
 

@@ -18,7 +18,8 @@ from nexa.auth.repository import AuthSessionRepository
 from nexa.auth.schemas import Token, TokenResponse
 from nexa.core import rate_limit
 from nexa.core.config import get_settings
-from nexa.core.errors import Forbidden, TooManyRequests, Unauthorized
+from nexa.core.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
+from nexa.core.schemas import PASSWORD_MAX
 from nexa.core.security import (
     InvalidToken,
     TokenClaims,
@@ -26,6 +27,7 @@ from nexa.core.security import (
     burn_password_check,
     decode_token,
     encode_token,
+    hash_password,
     session_expiry,
     verify_password,
 )
@@ -45,9 +47,25 @@ class Principal:
     """Who a valid access token belongs to."""
 
     user_type: UserType
+    subject_id: int
     session_id: uuid.UUID
     customer: Customer | None = None
     admin: Admin | None = None
+
+
+class WrongPassword(BadRequest):
+    code = "wrong_password"
+
+
+class WeakPassword(BadRequest):
+    code = "weak_password"
+
+
+def check_password_policy(password: str, minimum: int) -> None:
+    if len(password) < minimum:
+        raise WeakPassword(f"The new password must have at least {minimum} characters")
+    if len(password) > PASSWORD_MAX:
+        raise WeakPassword(f"The new password must have at most {PASSWORD_MAX} characters")
 
 
 def ensure_customer_may_sign_in(customer: Customer) -> None:
@@ -146,12 +164,12 @@ async def _load_principal(db: AsyncSession, claims: TokenClaims) -> Principal:
         if customer is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
         ensure_customer_may_sign_in(customer)
-        return Principal(UserType.customer, claims.session_id, customer=customer)
+        return Principal(UserType.customer, claims.subject_id, claims.session_id, customer=customer)
     if claims.user_type == UserType.admin:
         admin = await AdminRepository(db).get(claims.subject_id)
         if admin is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
-        return Principal(UserType.admin, claims.session_id, admin=admin)
+        return Principal(UserType.admin, claims.subject_id, claims.session_id, admin=admin)
     raise Unauthorized("Invalid token", "invalid_token")
 
 
@@ -235,11 +253,33 @@ async def logout(db: AsyncSession, principal: Principal, refresh_token: str | No
             claims = decode_token(refresh_token)
         except InvalidToken:
             return
-        subject_id = principal.customer.customer_id if principal.customer else None
-        if principal.admin:
-            subject_id = principal.admin.admin_id
-        if claims.user_type == principal.user_type and claims.subject_id == subject_id:
+        if (claims.user_type, claims.subject_id) == (principal.user_type, principal.subject_id):
             await sessions.revoke(claims.session_id, "logout", now)
+
+
+async def change_password(
+    db: AsyncSession,
+    account: Customer | Admin,
+    current_password: str,
+    new_password: str,
+    *,
+    minimum_length: int,
+    current_session_id: uuid.UUID,
+) -> None:
+    """Replace an account's password; every session but the current one ends."""
+    matches, _ = await verify_password(current_password, account.password_hash)
+    if not matches:
+        raise WrongPassword("The current password is incorrect")
+    check_password_policy(new_password, minimum_length)
+    account.password_hash = await hash_password(new_password)
+    if isinstance(account, Customer):
+        user_type, subject_id = UserType.customer, account.customer_id
+    else:
+        user_type, subject_id = UserType.admin, account.admin_id
+    await db.flush()
+    await revoke_sessions(
+        db, user_type, subject_id, "password_changed", except_session_id=current_session_id
+    )
 
 
 async def revoke_sessions(

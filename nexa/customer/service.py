@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.auth import service as auth_service
 from nexa.core.errors import BadRequest
-from nexa.core.schemas import CUSTOMER_PASSWORD_MIN, PASSWORD_MAX
-from nexa.core.security import hash_password, verify_password
+from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
+from nexa.core.security import hash_password
 from nexa.customer.repository import CustomerRepository
 from nexa.customer.schemas import CustomerProfileUpdate, CustomerRegister
-from nexa.models import AccountStatus, Customer, UserType
+from nexa.models import AccountStatus, Customer
 
 
 class PhoneAlreadyRegistered(BadRequest):
@@ -23,23 +23,8 @@ class PhoneAlreadyRegistered(BadRequest):
         super().__init__("Phone number already registered")
 
 
-class WrongPassword(BadRequest):
-    code = "wrong_password"
-
-
-class WeakPassword(BadRequest):
-    code = "weak_password"
-
-
 class InvalidReferralCode(BadRequest):
     code = "referral_code_invalid"
-
-
-def check_password_policy(password: str, minimum: int) -> None:
-    if len(password) < minimum:
-        raise WeakPassword(f"The new password must have at least {minimum} characters")
-    if len(password) > PASSWORD_MAX:
-        raise WeakPassword(f"The new password must have at most {PASSWORD_MAX} characters")
 
 
 async def _apply_referral_code(db: AsyncSession, code: str) -> None:
@@ -84,16 +69,11 @@ async def change_password(
     new_password: str,
     current_session_id: uuid.UUID,
 ) -> None:
-    matches, _ = await verify_password(current_password, customer.password_hash)
-    if not matches:
-        raise WrongPassword("The current password is incorrect")
-    check_password_policy(new_password, CUSTOMER_PASSWORD_MIN)
-    customer.password_hash = await hash_password(new_password)
-    await CustomerRepository(db).flush(customer)
-    await auth_service.revoke_sessions(
+    await auth_service.change_password(
         db,
-        UserType.customer,
-        customer.customer_id,
-        "password_changed",
-        except_session_id=current_session_id,
+        customer,
+        current_password,
+        new_password,
+        minimum_length=CUSTOMER_PASSWORD_MIN,
+        current_session_id=current_session_id,
     )
