@@ -10,7 +10,12 @@ import typer
 
 from nexa.core.config import get_settings
 
-cli = typer.Typer(help="NEXA: recharge and self-care backend.", no_args_is_help=True)
+# plain tracebacks: the pretty ones print local variables, which can hold passwords
+cli = typer.Typer(
+    help="NEXA: recharge and self-care backend.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 @cli.callback()

@@ -6,6 +6,25 @@ from nexa.models.base import Base
 from nexa.models.catalog import Category, Offer, Plan, PlanStatus, PlanType
 from nexa.models.cms import CmsDocument
 from nexa.models.customer import AccountStatus, Customer, StatusReason
+from nexa.models.notification import (
+    Notification,
+    NotificationChannel,
+    NotificationSource,
+    NotificationType,
+)
+from nexa.models.operations import IdempotencyKey, TestClock
+from nexa.models.recharge import (
+    DiscountType,
+    Line,
+    PaymentMethod,
+    PaymentStatus,
+    Subscription,
+    SubscriptionQueue,
+    SubscriptionStatus,
+    Transaction,
+    TransactionType,
+    UsageEvent,
+)
 
 __all__ = [
     "AccountStatus",
@@ -15,10 +34,26 @@ __all__ = [
     "Category",
     "CmsDocument",
     "Customer",
+    "DiscountType",
+    "IdempotencyKey",
+    "Line",
+    "Notification",
+    "NotificationChannel",
+    "NotificationSource",
+    "NotificationType",
     "Offer",
+    "PaymentMethod",
+    "PaymentStatus",
     "Plan",
     "PlanStatus",
     "PlanType",
     "StatusReason",
+    "Subscription",
+    "SubscriptionQueue",
+    "SubscriptionStatus",
+    "TestClock",
+    "Transaction",
+    "TransactionType",
+    "UsageEvent",
     "UserType",
 ]

@@ -33,13 +33,13 @@ class Timestamps(CreatedAt):
     )
 
 
-def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
+def str_enum(enum_class: type[enum.Enum], name: str, length: int = 20) -> Enum:
     """A VARCHAR column with a CHECK listing the values (easy to extend in a migration)."""
     return Enum(
         enum_class,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=20,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
     )

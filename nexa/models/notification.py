@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nexa.models.base import Base, CreatedAt, str_enum
+
+
+class NotificationType(enum.StrEnum):
+    low_balance = "low_balance"
+    plan_expiry = "plan_expiry"
+    promotional = "promotional"
+    payment_success = "payment_success"
+    payment_failure = "payment_failure"
+    postpaid_due_date = "postpaid_due_date"
+    referral_bonus = "referral_bonus"
+    inactivity_warning = "inactivity_warning"
+    plan_queued = "plan_queued"
+    plan_activated = "plan_activated"
+    data_exhausted = "data_exhausted"
+    addon_offered = "addon_offered"
+    topup_activated = "topup_activated"
+    topup_exhausted = "topup_exhausted"
+    daily_limit_reached = "daily_limit_reached"
+
+
+class NotificationChannel(enum.StrEnum):
+    sms = "sms"
+    push = "push"
+    in_app = "in_app"
+
+
+class NotificationSource(enum.StrEnum):
+    system = "system"
+    admin = "admin"
+
+
+class Notification(CreatedAt, Base):
+    """A notification to a customer: an outbox row written with the event that causes it."""
+
+    __tablename__ = "notification"
+
+    notification_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.customer_id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    type: Mapped[NotificationType] = mapped_column(
+        str_enum(NotificationType, "notification_type"), nullable=False
+    )
+    channel: Mapped[NotificationChannel] = mapped_column(
+        str_enum(NotificationChannel, "notification_channel"), nullable=False
+    )
+    is_read: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
+    delivery_mode: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default="simulated"
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source: Mapped[NotificationSource] = mapped_column(
+        str_enum(NotificationSource, "notification_source"),
+        nullable=False,
+        server_default="system",
+    )
+    # makes an automatic alert happen at most once per period (e.g. per day, per cycle)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    __table_args__ = (
+        Index("ix_notification_customer_created", "customer_id", "created_at"),
+        Index(
+            "ix_notification_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_notification_type", "type"),
+    )
