@@ -12,9 +12,19 @@ from nexa import health
 from nexa.admin.router import router as admin_accounts_router
 from nexa.auth.router import router as auth_router
 from nexa.core.auth import current_admin
+from nexa.core.config import get_settings
 from nexa.customer.router import router as customer_router
+from nexa.recharge.admin_router import router as usage_feed_router
+from nexa.recharge.router import router as recharge_router
+from nexa.testclock.router import router as test_clock_router
 
-PUBLIC_AND_CUSTOMER_ROUTERS = [health.router, auth_router, customer_router]
+PUBLIC_AND_CUSTOMER_ROUTERS = [
+    health.router,
+    auth_router,
+    customer_router,
+    recharge_router,
+    usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
+]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [admin_accounts_router]
 
@@ -46,7 +56,10 @@ def mount_routers(app: FastAPI) -> None:
         add_trailing_slash_twins(router)
         app.include_router(router)
     admin_router = APIRouter(prefix="/admin", dependencies=[Depends(current_admin)])
-    for router in ADMIN_ROUTERS:
+    admin_routers = list(ADMIN_ROUTERS)
+    if not get_settings().is_production:
+        admin_routers.append(test_clock_router)
+    for router in admin_routers:
         add_trailing_slash_twins(router)
         admin_router.include_router(router)
     app.include_router(admin_router)

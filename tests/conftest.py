@@ -34,6 +34,7 @@ import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from nexa.core import clock  # noqa: E402
 from nexa.core.db import dispose_engine, get_engine, get_session, transaction_scope  # noqa: E402
 from nexa.core.migrate import upgrade_to_head  # noqa: E402
 from nexa.main import create_app  # noqa: E402
@@ -50,6 +51,14 @@ def migrated_database() -> Iterator[str]:
 async def _engine_lifecycle(migrated_database: str) -> AsyncIterator[None]:
     yield
     await dispose_engine()
+
+
+@pytest.fixture(autouse=True)
+def _real_time() -> Iterator[None]:
+    """Each test starts at real time (a test may move the clock)."""
+    clock.set_offset(clock.timedelta(0))
+    yield
+    clock.set_offset(clock.timedelta(0))
 
 
 @pytest.fixture
@@ -79,6 +88,7 @@ async def client(app: FastAPI, db: AsyncSession) -> AsyncIterator[httpx.AsyncCli
     async def test_session() -> AsyncIterator[AsyncSession]:
         # each request in a savepoint: a failing request undoes its own writes only
         async with transaction_scope(await db.begin_nested()):
+            await clock.refresh(db)
             yield db
 
     app.dependency_overrides[get_session] = test_session

@@ -16,12 +16,12 @@ from nexa.models import Admin, Customer, UserType
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from a login")
+bearer_scheme = HTTPBearer(auto_error=False, description="An access token from a login")
 
 
 async def current_principal(
     db: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Not authenticated: send an access token as a Bearer header")

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="NEXA_LOG_LEVEL")
     log_json: bool = Field(default=True, alias="NEXA_LOG_JSON")
     login_rate_limit: str = Field(default="5/minute", alias="NEXA_LOGIN_RATE_LIMIT")
+    payment_simulator: Literal["approve", "decline"] = Field(
+        default="approve", alias="NEXA_PAYMENT_SIMULATOR"
+    )
+    usage_feed_token: str | None = Field(default=None, alias="NEXA_USAGE_FEED_TOKEN")
+    idempotency_ttl_hours: int = Field(default=24, ge=24, alias="NEXA_IDEMPOTENCY_TTL_HOURS")
+    expiry_reminder_hours: int = Field(default=24, ge=1, alias="NEXA_EXPIRY_REMINDER_HOURS")
+    low_balance_mb: int = Field(default=200, ge=1, alias="NEXA_LOW_BALANCE_MB")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from nexa.core import clock
 from nexa.core.config import Settings, get_settings, normalise_database_url
 from nexa.core.errors import NexaError
 
@@ -159,4 +160,5 @@ async def get_session() -> AsyncIterator[AsyncSession]:
     before the response is sent.
     """
     async with get_sessionmaker()() as session, transaction_scope(session):
+        await clock.refresh(session)
         yield session

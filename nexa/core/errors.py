@@ -39,6 +39,11 @@ class NexaError(Exception):
             self.code = code
         self.headers = headers
         self.commit_changes = commit_changes or self.commit_changes
+        # extra fields for the error body (e.g. the failed payment's transaction_id)
+        self.extra: dict[str, Any] = {}
+
+    def body(self) -> dict[str, Any]:
+        return {**error_body(self.detail, self.code), **self.extra}
 
 
 class BadRequest(NexaError):
@@ -108,9 +113,8 @@ def error_body(detail: Any, code: str) -> dict[str, Any]:
 
 async def _nexa_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NexaError)
-    return JSONResponse(
-        error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
-    )
+    body = getattr(exc, "replay_body", None) or exc.body()
+    return JSONResponse(jsonable_encoder(body), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

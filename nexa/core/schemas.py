@@ -100,3 +100,19 @@ class Message(Schema):
 # database ids are BIGINT: larger values are malformed input (422), not a server error
 MAX_DB_ID = 2**63 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+
+MB_PER_GB = 1024
+
+
+def mb_to_gb(megabytes: int | None) -> Decimal | None:
+    """Integer MB inside -> the API's GB figure (2 decimals, half-up)."""
+    if megabytes is None:
+        return None
+    return quantize_money(Decimal(megabytes) / MB_PER_GB)
+
+
+def gb_to_mb(gigabytes: Decimal | None) -> int | None:
+    """GB from a request -> integer MB (round half-up)."""
+    if gigabytes is None:
+        return None
+    return int((gigabytes * MB_PER_GB).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.models import Customer
+from nexa.models import AccountStatus, Customer, StatusReason
 
 
 class CustomerRepository:
@@ -46,3 +48,32 @@ class CustomerRepository:
         await self.session.flush()
         await self.session.refresh(customer)
         return customer
+
+    async def id_by_phone(self, phone_number: str) -> int | None:
+        return (
+            await self.session.execute(
+                select(Customer.customer_id).where(
+                    Customer.phone_number == phone_number, Customer.deleted_at.is_(None)
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def record_plan_activation(self, phone_number: str, at: datetime) -> None:
+        """The owner of the number is covered again (Q-03, Q-04)."""
+        returns_from_inactivity = (Customer.account_status == AccountStatus.inactive) & (
+            Customer.status_reason == StatusReason.inactivity
+        )
+        await self.session.execute(
+            update(Customer)
+            .where(Customer.phone_number == phone_number, Customer.deleted_at.is_(None))
+            .values(
+                last_active_plan_date=func.greatest(Customer.last_active_plan_date, at),
+                days_inactive=0,
+                inactivity_warning_level=0,
+                account_status=case(
+                    (returns_from_inactivity, AccountStatus.active.value),
+                    else_=Customer.account_status,
+                ),
+                status_reason=case((returns_from_inactivity, None), else_=Customer.status_reason),
+            )
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,3 +78,13 @@ async def change_password(
         minimum_length=CUSTOMER_PASSWORD_MIN,
         current_session_id=current_session_id,
     )
+
+
+async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None:
+    """The customer registered with this number, if any."""
+    return await CustomerRepository(db).id_by_phone(phone_number)
+
+
+async def record_plan_activation(db: AsyncSession, phone_number: str, at: datetime) -> None:
+    """A plan started on this number: its owner (if registered) is active again."""
+    await CustomerRepository(db).record_plan_activation(phone_number, at)

@@ -1,0 +1,114 @@
+"""`Idempotency-Key` for money-moving requests.
+
+The first request with a key inserts a row (the unique index makes a concurrent twin wait
+for it); when it finishes, its answer is stored in that row in the same transaction. A
+repeat with the same body gets the stored answer; with another body, 409. A request that
+fails and rolls back leaves no row, so the client may retry it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core import clock
+from nexa.core.config import get_settings
+from nexa.core.errors import Conflict, NexaError
+from nexa.models import IdempotencyKey
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class ReplayedResponse(NexaError):
+    """Carries the stored answer of an earlier request with the same key."""
+
+    def __init__(self, status_code: int, body: dict[str, Any]) -> None:
+        super().__init__("replayed", "replayed", headers={"Idempotent-Replayed": "true"})
+        self.status_code = status_code
+        self.replay_body = body
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    row_id: int
+
+
+def request_fingerprint(endpoint: str, payload: Any) -> str:
+    canonical = json.dumps([endpoint, payload], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def claim(
+    db: AsyncSession, owner: str, key: str | None, endpoint: str, payload: Any
+) -> IdempotencyClaim | None:
+    """Reserve `key` for this request, or raise the earlier answer / a 409.
+
+    Returns None when no key was sent (the request is simply not idempotent).
+    """
+    if not key:
+        return None
+    fingerprint = request_fingerprint(endpoint, payload)
+    now = clock.now()
+    inserted = await db.execute(
+        insert(IdempotencyKey)
+        .values(
+            owner=owner,
+            key=key,
+            endpoint=endpoint,
+            request_hash=fingerprint,
+            expires_at=now + timedelta(hours=get_settings().idempotency_ttl_hours),
+        )
+        .on_conflict_do_nothing(index_elements=["owner", "key"])
+        .returning(IdempotencyKey.idempotency_key_id)
+    )
+    row_id = inserted.scalar_one_or_none()
+    if row_id is not None:
+        return IdempotencyClaim(row_id)
+    earlier = (
+        await db.execute(
+            select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+        )
+    ).scalar_one()
+    if earlier.request_hash != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used for a different request")
+    if earlier.response_status is None or earlier.response_body is None:
+        # cannot happen: the first request stores its answer before it commits
+        raise IdempotencyKeyReused("The first request with this Idempotency-Key is unfinished")
+    raise ReplayedResponse(earlier.response_status, earlier.response_body)
+
+
+async def record(
+    db: AsyncSession, claim_: IdempotencyClaim | None, status_code: int, body: dict[str, Any]
+) -> None:
+    """Store the answer of the request that holds the claim."""
+    if claim_ is None:
+        return
+    await db.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.idempotency_key_id == claim_.row_id)
+        .values(response_status=status_code, response_body=body)
+    )
+
+
+async def purge_expired(db: AsyncSession, *, batch_size: int = 5000) -> int:
+    batch = (
+        select(IdempotencyKey.idempotency_key_id)
+        .where(IdempotencyKey.expires_at < clock.now())
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    result = await db.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.idempotency_key_id.in_(batch))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

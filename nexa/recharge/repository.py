@@ -1,0 +1,310 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, exists, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import (
+    Line,
+    NotificationChannel,
+    NotificationType,
+    Plan,
+    Subscription,
+    SubscriptionQueue,
+    SubscriptionStatus,
+    Transaction,
+    UsageEvent,
+)
+
+
+class LineRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, phone_numbers: Sequence[str]) -> None:
+        """Create missing lines and lock them all, in one order (no deadlocks between batches)."""
+        ordered = sorted(set(phone_numbers))
+        if not ordered:
+            return
+        await self.session.execute(
+            insert(Line)
+            .values([{"phone_number": phone} for phone in ordered])
+            .on_conflict_do_nothing(index_elements=["phone_number"])
+        )
+        await self.session.execute(
+            select(Line.phone_number)
+            .where(Line.phone_number.in_(ordered))
+            .order_by(Line.phone_number)
+            .with_for_update()
+        )
+
+    async def lock_lines_due(self, now: datetime, batch_size: int) -> list[str]:
+        """Lines with a time-based change due (an expiry passed, a queued plan waiting),
+        locked; lines another transaction holds are skipped (it settles them itself)."""
+        expired = select(Subscription.phone_number).where(
+            Subscription.status == SubscriptionStatus.active, Subscription.expiry_date <= now
+        )
+        waiting = select(SubscriptionQueue.phone_number).where(
+            SubscriptionQueue.processed_at.is_(None),
+            SubscriptionQueue.queue_position == 1,
+            SubscriptionQueue.expected_activation_date <= now,
+            ~exists().where(
+                Subscription.phone_number == SubscriptionQueue.phone_number,
+                Subscription.status == SubscriptionStatus.active,
+                Subscription.is_topup.is_(False),
+            ),
+        )
+        rows = await self.session.execute(
+            select(Line.phone_number)
+            .where(Line.phone_number.in_(expired.union(waiting).scalar_subquery()))
+            .order_by(Line.phone_number)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows.scalars())
+
+
+class TransactionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, transaction: Transaction) -> Transaction:
+        self.session.add(transaction)
+        await self.session.flush()
+        return transaction
+
+
+class SubscriptionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, subscription: Subscription) -> Subscription:
+        self.session.add(subscription)
+        await self.session.flush()
+        return subscription
+
+    async def add_to_queue(self, row: SubscriptionQueue) -> SubscriptionQueue:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def active_base(self, phone_number: str) -> Subscription | None:
+        return (
+            await self.session.execute(
+                select(Subscription).where(
+                    Subscription.phone_number == phone_number,
+                    Subscription.status == SubscriptionStatus.active,
+                    Subscription.is_topup.is_(False),
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def chain_end(self, phone_number: str) -> datetime | None:
+        """When the last active or queued base plan of the number ends."""
+        return (
+            await self.session.execute(
+                select(func.max(Subscription.expiry_date)).where(
+                    Subscription.phone_number == phone_number,
+                    Subscription.is_topup.is_(False),
+                    Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
+                )
+            )
+        ).scalar_one()
+
+    async def waiting_count(self, phone_number: str) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        SubscriptionQueue.phone_number == phone_number,
+                        SubscriptionQueue.processed_at.is_(None),
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def expire_ended(self, phone_numbers: Sequence[str], now: datetime) -> int:
+        """Active base plans and top-ups whose time is up, and top-ups of ended bases."""
+        ended = await self.session.execute(
+            update(Subscription)
+            .where(
+                Subscription.phone_number.in_(phone_numbers),
+                Subscription.status == SubscriptionStatus.active,
+                Subscription.expiry_date <= now,
+            )
+            .values(status=SubscriptionStatus.expired, expired_at=Subscription.expiry_date)
+        )
+        return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def activate_next_queued(
+        self, phone_numbers: Sequence[str], now: datetime
+    ) -> list[Row[Any]]:
+        """Start the first waiting plan of each number that has no active base plan.
+
+        It starts exactly when its predecessor ended (the expected dates), whenever this runs.
+        Returns (subscription_id, phone_number, customer_id, plan_name, activation_date,
+        expiry_date) of the plans started.
+        """
+        result = await self.session.execute(
+            text(
+                """
+                WITH next AS (
+                    SELECT q.queue_id, q.subscription_id,
+                           q.expected_activation_date, q.expected_expiry_date
+                    FROM subscription_queue q
+                    WHERE q.phone_number = ANY(:phones)
+                      AND q.processed_at IS NULL
+                      AND q.queue_position = 1
+                      AND q.expected_activation_date <= :now
+                      AND NOT EXISTS (
+                          SELECT 1 FROM subscription s
+                          WHERE s.phone_number = q.phone_number
+                            AND s.status = 'active' AND NOT s.is_topup)
+                ), processed AS (
+                    UPDATE subscription_queue q SET processed_at = :now
+                    FROM next WHERE q.queue_id = next.queue_id
+                ), started AS (
+                    UPDATE subscription s
+                    SET status = 'active',
+                        activation_date = next.expected_activation_date,
+                        expiry_date = next.expected_expiry_date,
+                        last_daily_reset = next.expected_activation_date,
+                        daily_data_used_mb = 0,
+                        updated_at = now()
+                    FROM next WHERE s.subscription_id = next.subscription_id
+                    RETURNING s.subscription_id, s.phone_number, s.customer_id, s.plan_id,
+                              s.activation_date, s.expiry_date
+                )
+                SELECT started.subscription_id, started.phone_number, started.customer_id,
+                       plan.plan_name, started.activation_date, started.expiry_date
+                FROM started JOIN plan ON plan.plan_id = started.plan_id
+                """
+            ),
+            {"phones": list(phone_numbers), "now": now},
+        )
+        started = list(result)
+        if started:
+            # the rest of each queue moves up one place
+            await self.session.execute(
+                update(SubscriptionQueue)
+                .where(
+                    SubscriptionQueue.phone_number.in_({row.phone_number for row in started}),
+                    SubscriptionQueue.processed_at.is_(None),
+                )
+                .values(queue_position=SubscriptionQueue.queue_position - 1)
+            )
+        return started
+
+    async def for_usage(self, phone_numbers: Sequence[str]) -> list[Subscription]:
+        """Active base plans and active top-ups of the numbers, top-ups by earliest expiry."""
+        rows = await self.session.execute(
+            select(Subscription)
+            .where(
+                Subscription.phone_number.in_(phone_numbers),
+                Subscription.status == SubscriptionStatus.active,
+            )
+            .order_by(
+                Subscription.phone_number,
+                Subscription.is_topup,
+                Subscription.expiry_date,
+                Subscription.subscription_id,
+            )
+        )
+        return list(rows.scalars())
+
+    async def plan_names(self, plan_ids: Sequence[int]) -> dict[int, str]:
+        if not plan_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Plan.plan_id, Plan.plan_name).where(Plan.plan_id.in_(set(plan_ids)))
+        )
+        return {row.plan_id: row.plan_name for row in rows}
+
+    async def reset_daily_usage(self, midnight: datetime, batch_size: int) -> int:
+        """Zero today's counter of active base plans last reset before `midnight` (a batch)."""
+        batch = (
+            select(Subscription.subscription_id)
+            .where(
+                Subscription.status == SubscriptionStatus.active,
+                Subscription.is_topup.is_(False),
+                (Subscription.last_daily_reset.is_(None))
+                | (Subscription.last_daily_reset < midnight),
+            )
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            update(Subscription)
+            .where(Subscription.subscription_id.in_(batch.scalar_subquery()))
+            .values(daily_data_used_mb=0, last_daily_reset=midnight)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def expiry_reminders(self, now: datetime, window: timedelta, timezone: str) -> Any:
+        """SELECT of the plan_expiry alerts due (columns as the notification service wants):
+        active base plans ending within `window`, with no plan queued after them."""
+        local_expiry = func.timezone(timezone, Subscription.expiry_date)
+        hours = int(window.total_seconds() // 3600)
+        return (
+            select(
+                Subscription.customer_id,
+                literal(NotificationType.plan_expiry.value),
+                literal("Plan expiring soon"),
+                func.concat(
+                    "Your plan ",
+                    Plan.plan_name,
+                    " for ",
+                    Subscription.phone_number,
+                    " expires on ",
+                    func.to_char(local_expiry, "DD Mon YYYY HH24:MI"),
+                    ". Recharge to stay connected.",
+                ),
+                literal(NotificationChannel.sms.value),
+                func.concat("plan_expiry:", Subscription.subscription_id, f":{hours}h"),
+            )
+            .join(Plan, Plan.plan_id == Subscription.plan_id)
+            .where(
+                Subscription.status == SubscriptionStatus.active,
+                Subscription.is_topup.is_(False),
+                Subscription.expiry_date > now,
+                Subscription.expiry_date <= now + window,
+                ~exists().where(
+                    and_(
+                        SubscriptionQueue.phone_number == Subscription.phone_number,
+                        SubscriptionQueue.processed_at.is_(None),
+                    )
+                ),
+            )
+        )
+
+
+class UsageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert_new_events(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Store events not seen before (as wholly throttled for now); returns their ids."""
+        if not rows:
+            return set()
+        result = await self.session.execute(
+            insert(UsageEvent)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(UsageEvent.event_id)
+        )
+        return set(result.scalars())
+
+    async def set_outcomes(self, outcomes: list[dict[str, Any]]) -> None:
+        """Write how much of each new event was applied and throttled."""
+        if outcomes:
+            await self.session.execute(
+                text(
+                    "UPDATE usage_event SET applied_mb = :applied_mb, throttled_mb = :throttled_mb "
+                    "WHERE event_id = :event_id"
+                ),
+                outcomes,
+            )

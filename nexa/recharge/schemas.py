@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from nexa.core.schemas import DbId, Money, PhoneNumber, Schema
+from nexa.models import DiscountType, PaymentMethod, PaymentStatus, SubscriptionStatus
+
+
+class RechargeRequest(Schema):
+    plan_id: DbId
+    # 0 or a negative value means "no offer", as the reference clients send
+    offer_id: int | None = Field(default=None, le=2**63 - 1)
+    recipient_phone_number: PhoneNumber
+    payment_method: PaymentMethod
+    use_referral_discount: bool = Field(
+        default=True, description="Apply the payer's referral voucher (it replaces the offer)"
+    )
+
+
+class RechargeResponse(Schema):
+    transaction_id: int
+    plan_name: str
+    final_amount: Money
+    payment_status: PaymentStatus
+    message: str
+    # NEXA additions
+    original_amount: Money
+    discount_amount: Money
+    discount_type: DiscountType | None = None
+    offer_id: int | None = None
+    subscription_id: int
+    subscription_status: SubscriptionStatus
+    recipient_phone_number: str
+    activation_date: datetime
+    expiry_date: datetime
+    queue_position: int | None = None
+
+
+class PaymentFailedBody(Schema):
+    detail: str
+    code: str
+    transaction_id: int
+    payment_status: PaymentStatus = PaymentStatus.failed
+
+
+class UsageRecord(Schema):
+    event_id: str = Field(min_length=1, max_length=100)
+    phone_number: PhoneNumber
+    used_mb: int = Field(gt=0, le=10**9)
+    occurred_at: datetime | None = None
+
+
+class UsageBatch(Schema):
+    records: list[UsageRecord] = Field(min_length=1, max_length=1000)
+
+
+class UsageBatchResult(Schema):
+    received: int
+    applied: int
+    duplicates: int
+    applied_mb: int
+    throttled_mb: int
+
+
+class TopupUsage(Schema):
+    subscription_id: int
+    plan_name: str
+    data_balance_mb: int
+    data_balance_gb: Decimal
+    expiry_date: datetime
+
+
+class CustomerUsageResponse(Schema):
+    phone_number: str
+    has_active_plan: bool
+    plan_name: str | None = None
+    subscription_id: int | None = None
+    expiry_date: datetime | None = None
+    daily_data_limit_mb: int | None = None
+    daily_data_limit_gb: Decimal | None = None
+    daily_data_used_mb: int = 0
+    daily_data_used_gb: Decimal = Decimal("0.00")
+    daily_remaining_mb: int | None = None
+    base_balance_mb: int = 0
+    base_balance_gb: Decimal = Decimal("0.00")
+    topups: list[TopupUsage] = Field(default_factory=list)
+    total_remaining_mb: int = 0
+    total_remaining_gb: Decimal = Decimal("0.00")

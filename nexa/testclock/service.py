@@ -1,0 +1,74 @@
+"""A movable clock for test installations (never mounted in production).
+
+Moving it forward runs every time-based job that became due, in the same transaction, so
+the effects (expiries, queue activations, resets, reminders…) are visible in the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core import clock
+from nexa.core.errors import BadRequest
+from nexa.recharge import lifecycle
+from nexa.testclock.repository import TestClockRepository
+from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
+
+# name -> one batch of a time-based job (returns how many rows it changed; 0 = nothing left)
+DueWork = Callable[[AsyncSession, datetime], Awaitable[int]]
+DUE_WORK: dict[str, DueWork] = {
+    "subscription_lifecycle": lifecycle.settle_due_lines,
+    "daily_usage_reset": lifecycle.reset_daily_usage,
+    "expiry_reminders": lifecycle.send_expiry_reminders,
+}
+
+
+MAX_BATCHES = 10_000  # a safety stop; real runs need a handful
+
+
+class ClockCannotGoBack(BadRequest):
+    code = "clock_cannot_go_back"
+
+
+def state() -> ClockState:
+    real_now = datetime.now(UTC)
+    return ClockState(
+        now=real_now + clock.offset(),
+        real_now=real_now,
+        offset_seconds=int(clock.offset().total_seconds()),
+    )
+
+
+async def move(db: AsyncSession, change: ClockMove) -> ClockMoved:
+    clocks = TestClockRepository(db)
+    offset = timedelta(seconds=await clocks.offset_for_update())
+    real_now = datetime.now(UTC)
+    if change.advance_seconds is not None:
+        offset += timedelta(seconds=change.advance_seconds)
+    else:
+        assert change.set_to is not None
+        target_offset = change.set_to - real_now
+        if target_offset < offset:
+            raise ClockCannotGoBack("The clock only moves forward")
+        offset = target_offset
+    seconds = math.ceil(offset.total_seconds())
+    await clocks.set_offset(seconds, real_now)
+    clock.set_offset(timedelta(seconds=seconds))
+    return ClockMoved(**state().model_dump(), jobs_run=await run_due_work(db, clock.now()))
+
+
+async def run_due_work(db: AsyncSession, now: datetime) -> dict[str, int]:
+    """Run every job's batches until each reports nothing left."""
+    totals: dict[str, int] = {}
+    for name, work in DUE_WORK.items():
+        totals[name] = 0
+        for _ in range(MAX_BATCHES):
+            changed = await work(db, now)
+            totals[name] += changed
+            if changed == 0:
+                break
+    return totals
