@@ -31,6 +31,6 @@ class NotificationRepository:
             insert(Notification)
             .from_select(columns, query)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Notification.notification_id)
         )
-        result = await self.session.execute(statement)
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return len((await self.session.execute(statement)).all())

@@ -27,7 +27,7 @@ async def run_in_batches(
             await clock.refresh(db)
             changed = await work(db, clock.now())
         total += changed
-        if changed == 0:
+        if changed <= 0:
             break
     log.info("job_done", job=name, changed=total)
     return total

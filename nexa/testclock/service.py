@@ -69,6 +69,6 @@ async def run_due_work(db: AsyncSession, now: datetime) -> dict[str, int]:
         for _ in range(MAX_BATCHES):
             changed = await work(db, now)
             totals[name] += changed
-            if changed == 0:
+            if changed <= 0:
                 break
     return totals
