@@ -61,6 +61,8 @@ Money = Annotated[
         lambda value: float(quantize_money(value)), return_type=float, when_used="json"
     ),
 ]
+# Data in GB (computed from integer MB) travels as a JSON number with two decimals too
+Gigabytes = Money
 
 
 def reject_unstorable_text(value: Any) -> Any:

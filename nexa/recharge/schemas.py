@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from nexa.core.schemas import DbId, Money, PhoneNumber, Schema
+from nexa.core.schemas import DbId, Gigabytes, Money, PhoneNumber, Schema
 from nexa.models import DiscountType, PaymentMethod, PaymentStatus, SubscriptionStatus
 
 
@@ -69,7 +69,7 @@ class TopupUsage(Schema):
     subscription_id: int
     plan_name: str
     data_balance_mb: int
-    data_balance_gb: Decimal
+    data_balance_gb: Gigabytes
     expiry_date: datetime
 
 
@@ -80,12 +80,12 @@ class CustomerUsageResponse(Schema):
     subscription_id: int | None = None
     expiry_date: datetime | None = None
     daily_data_limit_mb: int | None = None
-    daily_data_limit_gb: Decimal | None = None
+    daily_data_limit_gb: Gigabytes | None = None
     daily_data_used_mb: int = 0
-    daily_data_used_gb: Decimal = Decimal("0.00")
+    daily_data_used_gb: Gigabytes = Decimal("0.00")
     daily_remaining_mb: int | None = None
     base_balance_mb: int = 0
-    base_balance_gb: Decimal = Decimal("0.00")
+    base_balance_gb: Gigabytes = Decimal("0.00")
     topups: list[TopupUsage] = Field(default_factory=list)
     total_remaining_mb: int = 0
-    total_remaining_gb: Decimal = Decimal("0.00")
+    total_remaining_gb: Gigabytes = Decimal("0.00")
