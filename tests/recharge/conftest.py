@@ -39,13 +39,20 @@ async def make_plan(db: AsyncSession, **fields: object) -> Plan:
 
 
 async def make_offer(
-    db: AsyncSession, plan: Plan, price: str, *, starts_in: timedelta = timedelta(days=-1),
+    db: AsyncSession,
+    plan: Plan,
+    price: str,
+    *,
+    starts_in: timedelta = timedelta(days=-1),
     lasts: timedelta = timedelta(days=30),
 ) -> Offer:
     valid_from = clock.now() + starts_in
     offer = Offer(
-        plan_id=plan.plan_id, offer_name="Test offer", discounted_price=Decimal(price),
-        valid_from=valid_from, valid_until=valid_from + lasts,
+        plan_id=plan.plan_id,
+        offer_name="Test offer",
+        discounted_price=Decimal(price),
+        valid_from=valid_from,
+        valid_until=valid_from + lasts,
     )
     db.add(offer)
     await db.flush()

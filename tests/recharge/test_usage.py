@@ -18,15 +18,21 @@ _events = itertools.count(1)
 
 
 def event(phone: str, used_mb: int, event_id: str | None = None) -> dict[str, object]:
-    return {"event_id": event_id or f"ev-{next(_events)}-{phone}", "phone_number": phone,
-            "used_mb": used_mb}
+    return {
+        "event_id": event_id or f"ev-{next(_events)}-{phone}",
+        "phone_number": phone,
+        "used_mb": used_mb,
+    }
 
 
 async def buy(client: httpx.AsyncClient, buyer: Buyer, plan_id: int) -> int:
     response = await client.post(
         "/customer/recharge",
-        json={"plan_id": plan_id, "recipient_phone_number": buyer.phone_number,
-              "payment_method": "upi"},
+        json={
+            "plan_id": plan_id,
+            "recipient_phone_number": buyer.phone_number,
+            "payment_method": "upi",
+        },
         headers=buyer.headers,
     )
     assert response.status_code == 200, response.text
@@ -49,29 +55,47 @@ async def test_usage_uses_the_daily_allowance_then_topups_then_throttles(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
 ) -> None:
     base_plan = await make_plan(db, data_allowance_mb=10_000, daily_data_limit_mb=1000)
-    topup_plan = await make_plan(db, is_topup=True, validity_days=0, price=Decimal("19.00"),
-                                 data_allowance_mb=300, daily_data_limit_mb=None)
+    topup_plan = await make_plan(
+        db,
+        is_topup=True,
+        validity_days=0,
+        price=Decimal("19.00"),
+        data_allowance_mb=300,
+        daily_data_limit_mb=None,
+    )
     base_id = await buy(client, buyer, base_plan.plan_id)
     topup_id = await buy(client, buyer, topup_plan.plan_id)
     phone = buyer.phone_number
 
-    response = await client.post("/admin/usage", json={"records": [event(phone, 900)]},
-                                 headers=admin_headers)
-    assert response.json() == {"received": 1, "applied": 1, "duplicates": 0, "applied_mb": 900,
-                               "throttled_mb": 0}
+    response = await client.post(
+        "/admin/usage", json={"records": [event(phone, 900)]}, headers=admin_headers
+    )
+    assert response.json() == {
+        "received": 1,
+        "applied": 1,
+        "duplicates": 0,
+        "applied_mb": 900,
+        "throttled_mb": 0,
+    }
     assert await balances(db, base_id, topup_id) == [(9100, 900, "active"), (300, 0, "active")]
 
     # 100 MB left today on the base plan, then the 300 MB top-up, then nothing
-    response = await client.post("/admin/usage", json={"records": [event(phone, 500)]},
-                                 headers=admin_headers)
+    response = await client.post(
+        "/admin/usage", json={"records": [event(phone, 500)]}, headers=admin_headers
+    )
     assert response.json()["applied_mb"] == 400 and response.json()["throttled_mb"] == 100
     assert await balances(db, base_id, topup_id) == [(9000, 1000, "active"), (0, 0, "exhausted")]
     types = await notification_types(db, buyer.customer_id)
     assert types.count("daily_limit_reached") == 1
     assert types.count("topup_exhausted") == 1
 
-    stored = (await db.execute(select(UsageEvent.applied_mb, UsageEvent.throttled_mb).where(
-        UsageEvent.phone_number == phone).order_by(UsageEvent.usage_event_id))).all()
+    stored = (
+        await db.execute(
+            select(UsageEvent.applied_mb, UsageEvent.throttled_mb)
+            .where(UsageEvent.phone_number == phone)
+            .order_by(UsageEvent.usage_event_id)
+        )
+    ).all()
     assert [tuple(row) for row in stored] == [(900, 0), (400, 100)]
 
 
@@ -80,9 +104,13 @@ async def test_a_batch_sent_twice_changes_balances_once(
 ) -> None:
     plan = await make_plan(db, data_allowance_mb=5000, daily_data_limit_mb=None)
     subscription_id = await buy(client, buyer, plan.plan_id)
-    batch = {"records": [event(buyer.phone_number, 100, "dup-a"),
-                         event(buyer.phone_number, 200, "dup-b"),
-                         event(buyer.phone_number, 200, "dup-b")]}  # repeated inside the batch too
+    batch = {
+        "records": [
+            event(buyer.phone_number, 100, "dup-a"),
+            event(buyer.phone_number, 200, "dup-b"),
+            event(buyer.phone_number, 200, "dup-b"),
+        ]
+    }  # repeated inside the batch too
     first = (await client.post("/admin/usage", json=batch, headers=admin_headers)).json()
     second = (await client.post("/admin/usage", json=batch, headers=admin_headers)).json()
     assert (first["applied"], first["duplicates"], first["applied_mb"]) == (2, 1, 300)
@@ -97,8 +125,9 @@ async def test_low_balance_alert_once_per_day_and_exhaustion(
     await buy(client, buyer, plan.plan_id)
     phone = buyer.phone_number
     for used in (700, 150, 50):  # 300 left (no alert), 150 left (alert), 100 left (no repeat)
-        await client.post("/admin/usage", json={"records": [event(phone, used)]},
-                          headers=admin_headers)
+        await client.post(
+            "/admin/usage", json={"records": [event(phone, used)]}, headers=admin_headers
+        )
     types = await notification_types(db, buyer.customer_id)
     assert types.count("low_balance") == 1
     assert "data_exhausted" not in types
@@ -118,15 +147,18 @@ async def test_daily_counter_resets_at_the_operators_midnight(
 ) -> None:
     plan = await make_plan(db, data_allowance_mb=10_000, daily_data_limit_mb=500)
     subscription_id = await buy(client, buyer, plan.plan_id)
-    await client.post("/admin/usage", json={"records": [event(buyer.phone_number, 800)]},
-                      headers=admin_headers)
+    await client.post(
+        "/admin/usage", json={"records": [event(buyer.phone_number, 800)]}, headers=admin_headers
+    )
     assert await balances(db, subscription_id) == [(9500, 500, "active")]
-    moved = await client.post("/admin/test-clock", json={"advance_seconds": 86400},
-                              headers=admin_headers)
+    moved = await client.post(
+        "/admin/test-clock", json={"advance_seconds": 86400}, headers=admin_headers
+    )
     assert moved.json()["jobs_run"]["daily_usage_reset"] == 1
     assert await balances(db, subscription_id) == [(9500, 0, "active")]
-    response = await client.post("/admin/usage", json={"records": [event(buyer.phone_number, 800)]},
-                                 headers=admin_headers)
+    response = await client.post(
+        "/admin/usage", json={"records": [event(buyer.phone_number, 800)]}, headers=admin_headers
+    )
     assert response.json()["applied_mb"] == 500
 
 
@@ -136,16 +168,26 @@ async def test_customer_usage_summary(
     empty = (await client.get("/customer/usage", headers=buyer.headers)).json()
     assert empty["has_active_plan"] is False and empty["total_remaining_mb"] == 0
     plan = await make_plan(db, data_allowance_mb=43008, daily_data_limit_mb=1536)
-    topup = await make_plan(db, is_topup=True, validity_days=0, price=Decimal("19.00"),
-                            data_allowance_mb=1024, daily_data_limit_mb=None)
+    topup = await make_plan(
+        db,
+        is_topup=True,
+        validity_days=0,
+        price=Decimal("19.00"),
+        data_allowance_mb=1024,
+        daily_data_limit_mb=None,
+    )
     await buy(client, buyer, plan.plan_id)
     await buy(client, buyer, topup.plan_id)
-    await client.post("/admin/usage", json={"records": [event(buyer.phone_number, 512)]},
-                      headers=admin_headers)
+    await client.post(
+        "/admin/usage", json={"records": [event(buyer.phone_number, 512)]}, headers=admin_headers
+    )
     summary = (await client.get("/customer/usage", headers=buyer.headers)).json()
     assert summary["has_active_plan"] is True
-    assert (summary["daily_data_limit_mb"], summary["daily_data_used_mb"],
-            summary["daily_remaining_mb"]) == (1536, 512, 1024)
+    assert (
+        summary["daily_data_limit_mb"],
+        summary["daily_data_used_mb"],
+        summary["daily_remaining_mb"],
+    ) == (1536, 512, 1024)
     assert summary["daily_data_limit_gb"] == 1.5
     assert summary["base_balance_mb"] == 43008 - 512
     assert [t["data_balance_mb"] for t in summary["topups"]] == [1024]
@@ -159,19 +201,27 @@ async def test_usage_feed_authentication(
     assert (await client.post("/admin/usage", json=batch)).status_code == 401
     assert (await client.post("/admin/usage", json=batch, headers=buyer.headers)).status_code == 403
     monkeypatch.setattr(get_settings(), "usage_feed_token", "feed-token-of-enough-length-123")
-    wrong = await client.post("/admin/usage", json=batch,
-                              headers={"Authorization": "Bearer feed-token-wrong"})
+    wrong = await client.post(
+        "/admin/usage", json=batch, headers={"Authorization": "Bearer feed-token-wrong"}
+    )
     assert wrong.status_code == 401
-    ok = await client.post("/admin/usage", json=batch,
-                           headers={"Authorization": "Bearer feed-token-of-enough-length-123"})
+    ok = await client.post(
+        "/admin/usage",
+        json=batch,
+        headers={"Authorization": "Bearer feed-token-of-enough-length-123"},
+    )
     assert ok.status_code == 200
     assert ok.json()["throttled_mb"] == 1  # no plan on the number: nothing to draw from
 
 
-async def test_usage_batch_validation(client: httpx.AsyncClient,
-                                      admin_headers: dict[str, str]) -> None:
-    for body in ({"records": []}, {"records": [event("9876543210", 0)]},
-                 {"records": [event("123", 5)]},
-                 {"records": [event("9876543210", 1) for _ in range(1001)]}):
+async def test_usage_batch_validation(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    for body in (
+        {"records": []},
+        {"records": [event("9876543210", 0)]},
+        {"records": [event("123", 5)]},
+        {"records": [event("9876543210", 1) for _ in range(1001)]},
+    ):
         response = await client.post("/admin/usage", json=body, headers=admin_headers)
         assert response.status_code == 422
