@@ -1,0 +1,160 @@
+"""Throughput and p99 of NEXA endpoints against bare ceilings, measured in one run.
+
+    python bench/run.py [--seconds 10] [--connections 16]
+
+Needs `wrk` (Debian: apt-get install wrk) and a PostgreSQL server
+(BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres); it creates
+and drops a database `nexa_bench`. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import jwt
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+NEXA_PORT, BARE_PORT = 18001, 18002
+RESULT = re.compile(r"BENCH_RESULT rps=([\d.]+) p99_ms=([\d.]+) errors=(\d+) non2xx=(\d+)")
+
+
+def database_url(server: str, name: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(server)
+    info["dbname"] = name
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in info.items() if v is not None})
+
+
+def recreate(server: str, name: str) -> str:
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return database_url(server, name)
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early: {process.args}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"server did not start: {url}")
+
+
+def wrk(script: str, url: str, env: dict[str, str], seconds: int, connections: int) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH / script), url],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+    ).stdout
+    match = RESULT.search(output)
+    if not match:
+        raise SystemExit(f"wrk printed no result:\n{output}")
+    rps, p99, errors, non2xx = match.groups()
+    return {"rps": float(rps), "p99_ms": float(p99), "errors": int(errors), "non2xx": int(non2xx)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+    server = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    db_url = recreate(server, "nexa_bench")
+    secret = "bench-secret-key-" + uuid.uuid4().hex
+    nexa_env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secret,
+        "ADMIN_DEFAULT_PASSWORD": "bench-admin-password",
+        "NEXA_LOG_LEVEL": "WARNING",
+        "NEXA_DATA_DIR": str(ROOT / ".nexa" / "bench"),
+    }
+    python = sys.executable
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        nexa = subprocess.Popen(
+            [python, "-m", "nexa", "serve", "--port", str(NEXA_PORT), "--no-worker", "--demo"],
+            env=nexa_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        processes.append(nexa)
+        base = f"http://127.0.0.1:{NEXA_PORT}"
+        wait_for(f"{base}/health", nexa)
+
+        phone = "7000000001"
+        httpx.post(f"{base}/customer/register", json={
+            "phone_number": phone, "password": "bench-pass", "full_name": "Bench"}).raise_for_status()
+        token = httpx.post(f"{base}/customer/login", json={
+            "phone_number": phone, "password": "bench-pass"}).json()["access_token"]
+        claims = jwt.decode(token, options={"verify_signature": False})
+        auth = {"Authorization": f"Bearer {token}"}
+        plans = httpx.get(f"{base}/customer/plans", headers=auth)
+        plans.raise_for_status()
+        plan_id = next(p["plan_id"] for p in plans.json()
+                       if p["plan_type"] == "Prepaid" and not p["is_topup"])
+
+        bare = subprocess.Popen(
+            [python, "-m", "uvicorn", "bench.bare_app:app", "--port", str(BARE_PORT),
+             "--log-level", "warning", "--no-access-log"],
+            env={**os.environ, "BENCH_DATABASE_URL": db_url, "BENCH_PLANS_JSON": plans.text,
+                 "BENCH_SESSION_ID": claims["sid"], "BENCH_CUSTOMER_ID": claims["sub"]},
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        processes.append(bare)
+        bare_base = f"http://127.0.0.1:{BARE_PORT}"
+        wait_for(f"{bare_base}/bare/plans-constant", bare)
+
+        run = {"seconds": args.seconds, "connections": args.connections}
+        results = {
+            "nexa_recharge": wrk("recharge.lua", base, {
+                "BENCH_PATH": "/customer/recharge", "BENCH_PLAN_ID": str(plan_id),
+                "BENCH_TOKEN": token}, **run),
+            "bare_recharge": wrk("recharge.lua", bare_base, {
+                "BENCH_PATH": "/bare/recharge", "BENCH_PLAN_ID": str(plan_id),
+                "BENCH_TOKEN": ""}, **run),
+            "nexa_plans": wrk("get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run),
+            "constant_plans": wrk("get.lua", f"{bare_base}/bare/plans-constant",
+                                  {"BENCH_TOKEN": ""}, **run),
+        }
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute("DROP DATABASE IF EXISTS nexa_bench WITH (FORCE)")
+
+    for name, result in results.items():
+        print(f"{name:16} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
+              f"   errors {result['errors']}  non-2xx {result['non2xx']}")
+    ratios = {
+        "recharge_vs_bare_sql": results["nexa_recharge"]["rps"] / results["bare_recharge"]["rps"],
+        "plans_vs_constant_json": results["nexa_plans"]["rps"] / results["constant_plans"]["rps"],
+    }
+    print(f"recharge / bare same-SQL ceiling: {ratios['recharge_vs_bare_sql']:.2f}x (target >= 0.70)")
+    print(f"plans / constant JSON:            {ratios['plans_vs_constant_json']:.2f}x (target >= 0.60)")
+    print(json.dumps({"results": results, "ratios": ratios}))
+
+
+if __name__ == "__main__":
+    main()
