@@ -39,7 +39,9 @@ def database_url(server: str, name: str) -> str:
 
 def recreate(server: str, name: str) -> str:
     with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return database_url(server, name)
 
@@ -58,10 +60,15 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     raise SystemExit(f"server did not start: {url}")
 
 
-def wrk(script: str, url: str, env: dict[str, str], seconds: int, connections: int) -> dict[str, float]:
+def wrk(
+    script: str, url: str, env: dict[str, str], seconds: int, connections: int
+) -> dict[str, float]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH / script), url],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = RESULT.search(output)
     if not match:
@@ -95,30 +102,53 @@ def main() -> None:
     try:
         nexa = subprocess.Popen(
             [python, "-m", "nexa", "serve", "--port", str(NEXA_PORT), "--no-worker", "--demo"],
-            env=nexa_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=nexa_env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         processes.append(nexa)
         base = f"http://127.0.0.1:{NEXA_PORT}"
         wait_for(f"{base}/health", nexa)
 
         phone = "7000000001"
-        httpx.post(f"{base}/customer/register", json={
-            "phone_number": phone, "password": "bench-pass", "full_name": "Bench"}).raise_for_status()
-        token = httpx.post(f"{base}/customer/login", json={
-            "phone_number": phone, "password": "bench-pass"}).json()["access_token"]
+        httpx.post(
+            f"{base}/customer/register",
+            json={"phone_number": phone, "password": "bench-pass", "full_name": "Bench"},
+        ).raise_for_status()
+        token = httpx.post(
+            f"{base}/customer/login", json={"phone_number": phone, "password": "bench-pass"}
+        ).json()["access_token"]
         claims = jwt.decode(token, options={"verify_signature": False})
         auth = {"Authorization": f"Bearer {token}"}
         plans = httpx.get(f"{base}/customer/plans", headers=auth)
         plans.raise_for_status()
-        plan_id = next(p["plan_id"] for p in plans.json()
-                       if p["plan_type"] == "Prepaid" and not p["is_topup"])
+        plan_id = next(
+            p["plan_id"] for p in plans.json() if p["plan_type"] == "Prepaid" and not p["is_topup"]
+        )
 
         bare = subprocess.Popen(
-            [python, "-m", "uvicorn", "bench.bare_app:app", "--port", str(BARE_PORT),
-             "--log-level", "warning", "--no-access-log"],
-            env={**os.environ, "BENCH_DATABASE_URL": db_url, "BENCH_PLANS_JSON": plans.text,
-                 "BENCH_SESSION_ID": claims["sid"], "BENCH_CUSTOMER_ID": claims["sub"]},
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "bench.bare_app:app",
+                "--port",
+                str(BARE_PORT),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={
+                **os.environ,
+                "BENCH_DATABASE_URL": db_url,
+                "BENCH_PLANS_JSON": plans.text,
+                "BENCH_SESSION_ID": claims["sid"],
+                "BENCH_CUSTOMER_ID": claims["sub"],
+            },
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         processes.append(bare)
         bare_base = f"http://127.0.0.1:{BARE_PORT}"
@@ -126,15 +156,26 @@ def main() -> None:
 
         run = {"seconds": args.seconds, "connections": args.connections}
         results = {
-            "nexa_recharge": wrk("recharge.lua", base, {
-                "BENCH_PATH": "/customer/recharge", "BENCH_PLAN_ID": str(plan_id),
-                "BENCH_TOKEN": token}, **run),
-            "bare_recharge": wrk("recharge.lua", bare_base, {
-                "BENCH_PATH": "/bare/recharge", "BENCH_PLAN_ID": str(plan_id),
-                "BENCH_TOKEN": ""}, **run),
+            "nexa_recharge": wrk(
+                "recharge.lua",
+                base,
+                {
+                    "BENCH_PATH": "/customer/recharge",
+                    "BENCH_PLAN_ID": str(plan_id),
+                    "BENCH_TOKEN": token,
+                },
+                **run,
+            ),
+            "bare_recharge": wrk(
+                "recharge.lua",
+                bare_base,
+                {"BENCH_PATH": "/bare/recharge", "BENCH_PLAN_ID": str(plan_id), "BENCH_TOKEN": ""},
+                **run,
+            ),
             "nexa_plans": wrk("get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run),
-            "constant_plans": wrk("get.lua", f"{bare_base}/bare/plans-constant",
-                                  {"BENCH_TOKEN": ""}, **run),
+            "constant_plans": wrk(
+                "get.lua", f"{bare_base}/bare/plans-constant", {"BENCH_TOKEN": ""}, **run
+            ),
         }
     finally:
         for process in processes:
@@ -145,14 +186,20 @@ def main() -> None:
             connection.execute("DROP DATABASE IF EXISTS nexa_bench WITH (FORCE)")
 
     for name, result in results.items():
-        print(f"{name:16} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
-              f"   errors {result['errors']}  non-2xx {result['non2xx']}")
+        print(
+            f"{name:16} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
+            f"   errors {result['errors']}  non-2xx {result['non2xx']}"
+        )
     ratios = {
         "recharge_vs_bare_sql": results["nexa_recharge"]["rps"] / results["bare_recharge"]["rps"],
         "plans_vs_constant_json": results["nexa_plans"]["rps"] / results["constant_plans"]["rps"],
     }
-    print(f"recharge / bare same-SQL ceiling: {ratios['recharge_vs_bare_sql']:.2f}x (target >= 0.70)")
-    print(f"plans / constant JSON:            {ratios['plans_vs_constant_json']:.2f}x (target >= 0.60)")
+    print(
+        f"recharge / bare same-SQL ceiling: {ratios['recharge_vs_bare_sql']:.2f}x (target >= 0.70)"
+    )
+    print(
+        f"plans / constant JSON:            {ratios['plans_vs_constant_json']:.2f}x (target >= 0.60)"
+    )
     print(json.dumps({"results": results, "ratios": ratios}))
 
 
