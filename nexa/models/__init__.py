@@ -6,6 +6,7 @@ from nexa.models.base import Base
 from nexa.models.catalog import Category, Offer, Plan, PlanStatus, PlanType
 from nexa.models.cms import CmsDocument
 from nexa.models.customer import AccountStatus, Customer, StatusReason
+from nexa.models.linked_account import LinkedAccount
 from nexa.models.notification import (
     Notification,
     NotificationChannel,
@@ -25,6 +26,14 @@ from nexa.models.recharge import (
     TransactionType,
     UsageEvent,
 )
+from nexa.models.referral import (
+    ReferralApplicationStatus,
+    ReferralDiscount,
+    ReferralProgram,
+    ReferralStatus,
+    ReferralUsageLog,
+    VoucherRole,
+)
 
 __all__ = [
     "AccountStatus",
@@ -37,6 +46,7 @@ __all__ = [
     "DiscountType",
     "IdempotencyKey",
     "Line",
+    "LinkedAccount",
     "Notification",
     "NotificationChannel",
     "NotificationSource",
@@ -47,6 +57,11 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "PlanType",
+    "ReferralApplicationStatus",
+    "ReferralDiscount",
+    "ReferralProgram",
+    "ReferralStatus",
+    "ReferralUsageLog",
     "StatusReason",
     "Subscription",
     "SubscriptionQueue",
@@ -56,4 +71,5 @@ __all__ = [
     "TransactionType",
     "UsageEvent",
     "UserType",
+    "VoucherRole",
 ]
