@@ -16,6 +16,9 @@ from nexa.core.config import get_settings
 from nexa.customer.router import router as customer_router
 from nexa.recharge.admin_router import router as usage_feed_router
 from nexa.recharge.router import router as recharge_router
+from nexa.referral.admin_router import deprecated_router as referral_alias_router
+from nexa.referral.admin_router import router as referral_admin_router
+from nexa.referral.router import router as referral_router
 from nexa.testclock.router import router as test_clock_router
 
 PUBLIC_AND_CUSTOMER_ROUTERS = [
@@ -24,9 +27,10 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     customer_router,
     recharge_router,
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
+    referral_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
-ADMIN_ROUTERS = [admin_accounts_router]
+ADMIN_ROUTERS = [admin_accounts_router, referral_admin_router, referral_alias_router]
 
 
 def add_trailing_slash_twins(router: APIRouter) -> None:

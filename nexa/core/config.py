@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -86,6 +87,15 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=24, alias="NEXA_IDEMPOTENCY_TTL_HOURS")
     expiry_reminder_hours: int = Field(default=24, ge=1, alias="NEXA_EXPIRY_REMINDER_HOURS")
     low_balance_mb: int = Field(default=200, ge=1, alias="NEXA_LOW_BALANCE_MB")
+    referral_referee_percent: Decimal = Field(
+        default=Decimal("10.00"), gt=0, lt=100, alias="NEXA_REFERRAL_REFEREE_PERCENT"
+    )
+    referral_referrer_percent: Decimal = Field(
+        default=Decimal("30.00"), gt=0, lt=100, alias="NEXA_REFERRAL_REFERRER_PERCENT"
+    )
+    referral_voucher_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_VOUCHER_DAYS")
+    referral_code_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_CODE_DAYS")
+    referral_max_uses: int = Field(default=1, ge=1, alias="NEXA_REFERRAL_MAX_USES")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

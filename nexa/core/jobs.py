@@ -15,12 +15,14 @@ from psycopg_pool import AsyncConnectionPool
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
 from nexa.recharge.tasks import blueprint as recharge_blueprint
+from nexa.referral.tasks import blueprint as referral_blueprint
 
 log = structlog.get_logger("nexa.jobs")
 
 BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "auth": auth_blueprint,
     "recharge": recharge_blueprint,
+    "referral": referral_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

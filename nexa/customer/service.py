@@ -15,6 +15,7 @@ from nexa.core.security import hash_password
 from nexa.customer.repository import CustomerRepository
 from nexa.customer.schemas import CustomerProfileUpdate, CustomerRegister
 from nexa.models import AccountStatus, Customer
+from nexa.referral import service as referral_service
 
 
 class PhoneAlreadyRegistered(BadRequest):
@@ -24,23 +25,17 @@ class PhoneAlreadyRegistered(BadRequest):
         super().__init__("Phone number already registered")
 
 
-class InvalidReferralCode(BadRequest):
-    code = "referral_code_invalid"
-
-
-async def _apply_referral_code(db: AsyncSession, code: str) -> None:
-    # No referral programme exists yet (it arrives with the referral domain), so no code
-    # can be valid: refuse it before the account is created rather than ignore it (D-32).
-    raise InvalidReferralCode(f"Referral code {code!r} does not exist")
-
-
 async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
     customers = CustomerRepository(db)
     if await customers.phone_taken(data.phone_number):
         raise PhoneAlreadyRegistered()
     referral_code = (data.referral_code or "").strip()
-    if referral_code:
-        await _apply_referral_code(db, referral_code)
+    # a bad code is refused before the account exists
+    program = (
+        await referral_service.claim_code_for_registration(db, referral_code, data.phone_number)
+        if referral_code
+        else None
+    )
     customer = Customer(
         phone_number=data.phone_number,
         password_hash=await hash_password(data.password),
@@ -49,9 +44,12 @@ async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
         account_status=AccountStatus.active,
     )
     try:
-        return await customers.add(customer)
+        customer = await customers.add(customer)
     except IntegrityError as exc:  # a concurrent registration of the same number won
         raise PhoneAlreadyRegistered() from exc
+    if program is not None:
+        await referral_service.apply_at_registration(db, program, customer)
+    return customer
 
 
 async def update_profile(

@@ -1,7 +1,6 @@
 """Prices: one discount per purchase — a referral voucher (by default) or the named offer.
 
-The referral programme plugs its vouchers in through `VoucherSource` (`set_voucher_source`);
-until then no voucher exists.
+Vouchers come from a `VoucherSource`: the referral programme's by default.
 """
 
 from __future__ import annotations
@@ -15,12 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core.schemas import quantize_money
 from nexa.models import DiscountType, Offer
-
-
-@dataclass(frozen=True)
-class Voucher:
-    discount_id: int
-    percentage: Decimal
+from nexa.referral.vouchers import ReferralVouchers, Voucher
 
 
 class VoucherSource(Protocol):
@@ -38,31 +32,11 @@ class VoucherSource(Protocol):
         """React to a paid prepaid purchase (e.g. complete the payer's referral)."""
 
 
-class NoVouchers:
-    async def best_voucher(self, db: AsyncSession, holder_id: int, at: datetime) -> Voucher | None:
-        return None
-
-    async def redeem(
-        self, db: AsyncSession, voucher: Voucher, transaction_id: int, at: datetime
-    ) -> None:
-        raise RuntimeError("no voucher source is configured")
-
-    async def after_successful_purchase(
-        self, db: AsyncSession, payer_id: int, transaction_id: int, at: datetime
-    ) -> None:
-        return None
-
-
-_voucher_source: VoucherSource = NoVouchers()
+_voucher_source: VoucherSource = ReferralVouchers()
 
 
 def voucher_source() -> VoucherSource:
     return _voucher_source
-
-
-def set_voucher_source(source: VoucherSource) -> None:
-    global _voucher_source
-    _voucher_source = source
 
 
 @dataclass(frozen=True)

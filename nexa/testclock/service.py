@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.recharge import lifecycle
+from nexa.referral import service as referral_service
 from nexa.testclock.repository import TestClockRepository
 from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 
@@ -24,6 +25,7 @@ DUE_WORK: dict[str, DueWork] = {
     "subscription_lifecycle": lifecycle.settle_due_lines,
     "daily_usage_reset": lifecycle.reset_daily_usage,
     "expiry_reminders": lifecycle.send_expiry_reminders,
+    "referral_expiry": referral_service.expire_programs,
 }
 
 

@@ -92,7 +92,7 @@ async def test_register_with_unknown_referral_code_creates_nothing(
         },
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "referral_code_invalid"
+    assert response.json()["code"] == "referral_invalid"
     found = await db.execute(select(Customer).where(Customer.phone_number == phone))
     assert found.first() is None
 

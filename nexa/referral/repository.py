@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import (
+    Customer,
+    ReferralApplicationStatus,
+    ReferralDiscount,
+    ReferralProgram,
+    ReferralStatus,
+    ReferralUsageLog,
+)
+
+
+class ReferralRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: Any) -> Any:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def code_exists(self, code: str) -> bool:
+        found = await self.session.execute(
+            select(ReferralProgram.referral_id).where(ReferralProgram.referral_code == code)
+        )
+        return found.first() is not None
+
+    async def lock_by_code(self, code: str) -> ReferralProgram | None:
+        return (
+            await self.session.execute(
+                select(ReferralProgram)
+                .where(ReferralProgram.referral_code == code)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def get(self, referral_id: int, *, for_update: bool = False) -> ReferralProgram | None:
+        query = select(ReferralProgram).where(ReferralProgram.referral_id == referral_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def active_of(self, referrer_id: int) -> ReferralProgram | None:
+        return (
+            await self.session.execute(
+                select(ReferralProgram)
+                .where(
+                    ReferralProgram.referrer_customer_id == referrer_id,
+                    ReferralProgram.is_active.is_(True),
+                )
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def latest_of(self, referrer_id: int) -> ReferralProgram | None:
+        return (
+            await self.session.execute(
+                select(ReferralProgram)
+                .where(ReferralProgram.referrer_customer_id == referrer_id)
+                .order_by(ReferralProgram.created_at.desc(), ReferralProgram.referral_id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+    async def phone_of(self, customer_id: int) -> str | None:
+        return (
+            await self.session.execute(
+                select(Customer.phone_number).where(Customer.customer_id == customer_id)
+            )
+        ).scalar_one_or_none()
+
+    async def customer_summary(self, customer_id: int) -> Row[int, str, str] | None:
+        return (
+            await self.session.execute(
+                select(Customer.customer_id, Customer.full_name, Customer.phone_number).where(
+                    Customer.customer_id == customer_id, Customer.deleted_at.is_(None)
+                )
+            )
+        ).first()
+
+    async def lock_pending_application_of(self, referee_id: int) -> ReferralUsageLog | None:
+        return (
+            await self.session.execute(
+                select(ReferralUsageLog)
+                .where(
+                    ReferralUsageLog.used_by_customer_id == referee_id,
+                    ReferralUsageLog.status == ReferralApplicationStatus.pending,
+                )
+                .order_by(ReferralUsageLog.log_id)
+                .limit(1)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def pending_applications(self, referral_id: int) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        ReferralUsageLog.referral_id == referral_id,
+                        ReferralUsageLog.status == ReferralApplicationStatus.pending,
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def lock_best_voucher(self, holder_id: int, at: datetime) -> ReferralDiscount | None:
+        """Q-13: the usable voucher lapsing first; one held by a concurrent purchase is skipped."""
+        return (
+            await self.session.execute(
+                select(ReferralDiscount)
+                .where(
+                    ReferralDiscount.customer_id == holder_id,
+                    ReferralDiscount.is_used.is_(False),
+                    ReferralDiscount.valid_until >= at,
+                )
+                .order_by(ReferralDiscount.valid_until, ReferralDiscount.discount_id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()
+
+    async def mark_voucher_used(self, discount_id: int, transaction_id: int, at: datetime) -> int:
+        result = await self.session.execute(
+            update(ReferralDiscount)
+            .where(ReferralDiscount.discount_id == discount_id, ReferralDiscount.is_used.is_(False))
+            .values(is_used=True, used_at=at, used_transaction_id=transaction_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def usable_vouchers(self, holder_id: int, at: datetime) -> list[ReferralDiscount]:
+        rows = await self.session.execute(
+            select(ReferralDiscount)
+            .where(
+                ReferralDiscount.customer_id == holder_id,
+                ReferralDiscount.is_used.is_(False),
+                ReferralDiscount.valid_until >= at,
+            )
+            .order_by(ReferralDiscount.valid_until, ReferralDiscount.discount_id)
+        )
+        return list(rows.scalars())
+
+    async def usage_logs(self, referral_id: int) -> list[ReferralUsageLog]:
+        rows = await self.session.execute(
+            select(ReferralUsageLog)
+            .where(ReferralUsageLog.referral_id == referral_id)
+            .order_by(ReferralUsageLog.used_at, ReferralUsageLog.log_id)
+        )
+        return list(rows.scalars())
+
+    async def completed_applications(self, referral_id: int) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        ReferralUsageLog.referral_id == referral_id,
+                        ReferralUsageLog.status == ReferralApplicationStatus.completed,
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def list_programs(
+        self, *, status: ReferralStatus | None, is_active: bool | None, skip: int, limit: int
+    ) -> tuple[list[ReferralProgram], int]:
+        conditions = []
+        if status is not None:
+            conditions.append(ReferralProgram.status == status)
+        if is_active is not None:
+            conditions.append(ReferralProgram.is_active.is_(is_active))
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(ReferralProgram).where(*conditions)
+            )
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(ReferralProgram)
+            .where(*conditions)
+            .order_by(ReferralProgram.created_at.desc(), ReferralProgram.referral_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def overview(self) -> dict[str, Any]:
+        totals = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(ReferralProgram.is_active.is_(True)),
+                    func.coalesce(func.sum(ReferralProgram.current_uses), 0),
+                )
+            )
+        ).one()
+        by_status = dict(
+            (
+                await self.session.execute(
+                    select(ReferralProgram.status, func.count()).group_by(ReferralProgram.status)
+                )
+            ).all()
+        )
+        uses = func.count(ReferralUsageLog.log_id)
+        top = await self.session.execute(
+            select(
+                Customer.customer_id,
+                Customer.full_name.label("customer_name"),
+                Customer.phone_number,
+                uses.label("referral_count"),
+            )
+            .join(ReferralProgram, ReferralProgram.referrer_customer_id == Customer.customer_id)
+            .join(ReferralUsageLog, ReferralUsageLog.referral_id == ReferralProgram.referral_id)
+            .group_by(Customer.customer_id)
+            .order_by(uses.desc(), Customer.customer_id)
+            .limit(10)
+        )
+        return {
+            "total_referral_programs": int(totals[0]),
+            "active_referral_programs": int(totals[1]),
+            "total_referral_uses": int(totals[2]),
+            "status_stats": {str(status): int(count) for status, count in by_status.items()},
+            "top_referrers": [dict(row._mapping) for row in top],
+        }
+
+    async def expire_programs(self, now: datetime) -> int:
+        """Programs past their end take no more applications; never-used ones are `expired`."""
+        result = await self.session.execute(
+            update(ReferralProgram)
+            .where(ReferralProgram.is_active.is_(True), ReferralProgram.expires_at < now)
+            .values(
+                is_active=False,
+                status=case(
+                    (ReferralProgram.current_uses == 0, ReferralStatus.expired.value),
+                    else_=ReferralProgram.status,
+                ),
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
