@@ -14,6 +14,15 @@ from nexa.models.notification import (
     NotificationType,
 )
 from nexa.models.operations import IdempotencyKey, TestClock
+from nexa.models.postpaid import (
+    AddonStatus,
+    BillStatus,
+    PostpaidActivation,
+    PostpaidBill,
+    PostpaidDataAddon,
+    PostpaidSecondaryNumber,
+    PostpaidStatus,
+)
 from nexa.models.recharge import (
     DiscountType,
     Line,
@@ -37,9 +46,11 @@ from nexa.models.referral import (
 
 __all__ = [
     "AccountStatus",
+    "AddonStatus",
     "Admin",
     "AuthSession",
     "Base",
+    "BillStatus",
     "Category",
     "CmsDocument",
     "Customer",
@@ -57,6 +68,11 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "PlanType",
+    "PostpaidActivation",
+    "PostpaidBill",
+    "PostpaidDataAddon",
+    "PostpaidSecondaryNumber",
+    "PostpaidStatus",
     "ReferralApplicationStatus",
     "ReferralDiscount",
     "ReferralProgram",
