@@ -14,6 +14,8 @@ from nexa.auth.router import router as auth_router
 from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
 from nexa.customer.router import router as customer_router
+from nexa.postpaid.admin_router import router as postpaid_admin_router
+from nexa.postpaid.router import router as postpaid_router
 from nexa.recharge.admin_router import router as usage_feed_router
 from nexa.recharge.router import router as recharge_router
 from nexa.referral.admin_router import deprecated_router as referral_alias_router
@@ -28,9 +30,15 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     recharge_router,
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
     referral_router,
+    postpaid_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
-ADMIN_ROUTERS = [admin_accounts_router, referral_admin_router, referral_alias_router]
+ADMIN_ROUTERS = [
+    admin_accounts_router,
+    referral_admin_router,
+    referral_alias_router,
+    postpaid_admin_router,
+]
 
 
 def add_trailing_slash_twins(router: APIRouter) -> None:

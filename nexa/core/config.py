@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     referral_voucher_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_VOUCHER_DAYS")
     referral_code_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_CODE_DAYS")
     referral_max_uses: int = Field(default=1, ge=1, alias="NEXA_REFERRAL_MAX_USES")
+    postpaid_cycle_days: int = Field(default=30, ge=1, alias="NEXA_POSTPAID_CYCLE_DAYS")
+    postpaid_grace_days: int = Field(default=7, ge=0, alias="NEXA_POSTPAID_GRACE_DAYS")
+    postpaid_reminder_days: int = Field(default=3, ge=0, alias="NEXA_POSTPAID_REMINDER_DAYS")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
+from nexa.postpaid.tasks import blueprint as postpaid_blueprint
 from nexa.recharge.tasks import blueprint as recharge_blueprint
 from nexa.referral.tasks import blueprint as referral_blueprint
 
@@ -23,6 +24,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "auth": auth_blueprint,
     "recharge": recharge_blueprint,
     "referral": referral_blueprint,
+    "postpaid": postpaid_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

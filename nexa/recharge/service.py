@@ -61,6 +61,11 @@ class PurchaseOrder:
     use_referral_discount: bool = True
 
 
+async def lock_lines(db: AsyncSession, phone_numbers: list[str]) -> None:
+    """Serialise every change of these numbers (purchases, usage, postpaid) until commit."""
+    await LineRepository(db).lock(phone_numbers)
+
+
 async def recharge(
     db: AsyncSession, payer: Customer, data: RechargeRequest, idempotency_key: str | None
 ) -> RechargeResponse:

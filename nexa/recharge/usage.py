@@ -20,6 +20,7 @@ from nexa.core.schemas import mb_to_gb
 from nexa.models import NotificationType, Subscription, SubscriptionStatus
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
+from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
 from nexa.recharge.repository import LineRepository, SubscriptionRepository, UsageRepository
 from nexa.recharge.schemas import (
@@ -87,12 +88,15 @@ async def record_usage(db: AsyncSession, batch: UsageBatch) -> UsageBatchResult:
         ]
     )
     lines = await _load_lines(db, phones, now)
+    # postpaid numbers (primary or secondary) draw on their activation's shared pool
+    pools = await postpaid_service.load_pools(db, phones)
     outcomes = []
     touched: set[str] = set()
     for record in sorted(records, key=lambda item: (item.occurred_at or now, item.event_id)):
         if record.event_id not in new_ids:
             continue
-        applied = lines[record.phone_number].consume(record.used_mb)
+        source = pools.get(record.phone_number) or lines[record.phone_number]
+        applied = source.consume(record.used_mb)
         outcomes.append(
             {
                 "event_id": record.event_id,
@@ -103,7 +107,9 @@ async def record_usage(db: AsyncSession, batch: UsageBatch) -> UsageBatchResult:
         touched.add(record.phone_number)
     await usage.set_outcomes(outcomes)
     await db.flush()
-    await _alert(db, {phone: lines[phone] for phone in sorted(touched)}, now)
+    await _alert(db, {p: lines[p] for p in sorted(touched) if p not in pools}, now)
+    touched_pools = {id(pools[p]): pools[p] for p in sorted(touched) if p in pools}
+    await postpaid_service.alert_pools(db, list(touched_pools.values()))
     return UsageBatchResult(
         received=len(batch.records),
         applied=len(outcomes),

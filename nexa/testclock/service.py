@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
 from nexa.core.errors import BadRequest
+from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
 from nexa.referral import service as referral_service
 from nexa.testclock.repository import TestClockRepository
@@ -23,6 +24,10 @@ from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 DueWork = Callable[[AsyncSession, datetime], Awaitable[int]]
 DUE_WORK: dict[str, DueWork] = {
     "subscription_lifecycle": lifecycle.settle_due_lines,
+    # cycles stop rolling at a bill overdue by their end; the suspension then applies
+    "postpaid_cycles": postpaid_service.close_due_cycles,
+    "postpaid_suspensions": postpaid_service.suspend_overdue,
+    "postpaid_due_reminders": postpaid_service.send_due_reminders,
     "daily_usage_reset": lifecycle.reset_daily_usage,
     "expiry_reminders": lifecycle.send_expiry_reminders,
     "referral_expiry": referral_service.expire_programs,

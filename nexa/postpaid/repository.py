@@ -1,0 +1,543 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, exists, func, literal, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import (
+    AddonStatus,
+    BillStatus,
+    Customer,
+    NotificationChannel,
+    NotificationType,
+    Plan,
+    PlanStatus,
+    PlanType,
+    PostpaidActivation,
+    PostpaidBill,
+    PostpaidDataAddon,
+    PostpaidSecondaryNumber,
+    PostpaidStatus,
+    Transaction,
+    TransactionType,
+)
+
+RUNNING = (PostpaidStatus.active, PostpaidStatus.suspended)
+
+
+class PostpaidRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: Any) -> Any:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    # --- plans -------------------------------------------------------------------------------
+
+    def _plans(self, *, addons: bool) -> Select[Plan]:
+        return select(Plan).where(
+            Plan.plan_type == PlanType.postpaid,
+            Plan.is_topup.is_(addons),
+            Plan.status == PlanStatus.active,
+            Plan.deleted_at.is_(None),
+        )
+
+    async def plans(self, *, addons: bool, plan_id: int | None = None) -> list[Plan]:
+        query = self._plans(addons=addons).order_by(Plan.price, Plan.plan_id)
+        if plan_id is not None:
+            query = query.where(Plan.plan_id == plan_id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def plan(self, plan_id: int) -> Plan | None:
+        return await self.session.get(Plan, plan_id)
+
+    # --- activations -------------------------------------------------------------------------
+
+    async def get(
+        self, activation_id: int, *, for_update: bool = False
+    ) -> PostpaidActivation | None:
+        query = select(PostpaidActivation).where(PostpaidActivation.activation_id == activation_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def running_on_number(self, phone_number: str) -> PostpaidActivation | None:
+        return (
+            await self.session.execute(
+                select(PostpaidActivation).where(
+                    PostpaidActivation.primary_number == phone_number,
+                    PostpaidActivation.status.in_(RUNNING),
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def secondary_in_use(self, phone_number: str) -> PostpaidSecondaryNumber | None:
+        return (
+            await self.session.execute(
+                select(PostpaidSecondaryNumber).where(
+                    PostpaidSecondaryNumber.phone_number == phone_number,
+                    PostpaidSecondaryNumber.removed_at.is_(None),
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def owned_running(self, customer_id: int) -> list[PostpaidActivation]:
+        rows = await self.session.execute(
+            select(PostpaidActivation)
+            .where(
+                PostpaidActivation.customer_id == customer_id,
+                PostpaidActivation.status.in_(RUNNING),
+            )
+            .order_by(PostpaidActivation.activation_id)
+        )
+        return list(rows.scalars())
+
+    async def visible_running(
+        self, customer_id: int, phone_number: str
+    ) -> list[PostpaidActivation]:
+        """Running activations the customer owns or is a secondary number of."""
+        secondary_of = select(PostpaidSecondaryNumber.activation_id).where(
+            PostpaidSecondaryNumber.phone_number == phone_number,
+            PostpaidSecondaryNumber.removed_at.is_(None),
+        )
+        rows = await self.session.execute(
+            select(PostpaidActivation)
+            .where(
+                PostpaidActivation.status.in_(RUNNING),
+                or_(
+                    PostpaidActivation.customer_id == customer_id,
+                    PostpaidActivation.activation_id.in_(secondary_of),
+                ),
+            )
+            .order_by(PostpaidActivation.activation_id)
+        )
+        return list(rows.scalars())
+
+    async def is_secondary_of(self, activation_id: int, phone_number: str) -> bool:
+        found = await self.session.execute(
+            select(PostpaidSecondaryNumber.secondary_id).where(
+                PostpaidSecondaryNumber.activation_id == activation_id,
+                PostpaidSecondaryNumber.phone_number == phone_number,
+                PostpaidSecondaryNumber.removed_at.is_(None),
+            )
+        )
+        return found.first() is not None
+
+    async def plan_names(self, plan_ids: Sequence[int]) -> dict[int, str]:
+        if not plan_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Plan.plan_id, Plan.plan_name).where(Plan.plan_id.in_(set(plan_ids)))
+        )
+        return {row.plan_id: row.plan_name for row in rows}
+
+    # --- secondary numbers ---------------------------------------------------------------------
+
+    async def secondaries(self, activation_ids: Sequence[int]) -> dict[int, list[Any]]:
+        """Current secondary numbers per activation, with the registered owner if any."""
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        if not activation_ids:
+            return grouped
+        rows = await self.session.execute(
+            select(
+                PostpaidSecondaryNumber.activation_id,
+                PostpaidSecondaryNumber.secondary_id,
+                PostpaidSecondaryNumber.phone_number,
+                PostpaidSecondaryNumber.added_date,
+                Customer.customer_id,
+            )
+            .outerjoin(
+                Customer,
+                and_(
+                    Customer.phone_number == PostpaidSecondaryNumber.phone_number,
+                    Customer.deleted_at.is_(None),
+                ),
+            )
+            .where(
+                PostpaidSecondaryNumber.activation_id.in_(activation_ids),
+                PostpaidSecondaryNumber.removed_at.is_(None),
+            )
+            .order_by(PostpaidSecondaryNumber.added_date, PostpaidSecondaryNumber.secondary_id)
+        )
+        for row in rows:
+            grouped[row.activation_id].append(row)
+        return grouped
+
+    async def count_secondaries(self, activation_id: int) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        PostpaidSecondaryNumber.activation_id == activation_id,
+                        PostpaidSecondaryNumber.removed_at.is_(None),
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def get_secondary(
+        self, activation_id: int, secondary_id: int
+    ) -> PostpaidSecondaryNumber | None:
+        return (
+            await self.session.execute(
+                select(PostpaidSecondaryNumber).where(
+                    PostpaidSecondaryNumber.secondary_id == secondary_id,
+                    PostpaidSecondaryNumber.activation_id == activation_id,
+                    PostpaidSecondaryNumber.removed_at.is_(None),
+                )
+            )
+        ).scalar_one_or_none()
+
+    # --- add-ons and bills --------------------------------------------------------------------
+
+    async def addons(
+        self, activation_ids: Sequence[int], *, status: AddonStatus | None = None
+    ) -> dict[int, list[PostpaidDataAddon]]:
+        grouped: dict[int, list[PostpaidDataAddon]] = defaultdict(list)
+        if not activation_ids:
+            return grouped
+        query = (
+            select(PostpaidDataAddon)
+            .where(PostpaidDataAddon.activation_id.in_(activation_ids))
+            .order_by(PostpaidDataAddon.purchased_date, PostpaidDataAddon.addon_id)
+        )
+        if status is not None:
+            query = query.where(PostpaidDataAddon.status == status)
+        for addon in (await self.session.execute(query)).scalars():
+            grouped[addon.activation_id].append(addon)
+        return grouped
+
+    async def unbilled_addons(self, activation_id: int) -> list[PostpaidDataAddon]:
+        rows = await self.session.execute(
+            select(PostpaidDataAddon)
+            .where(
+                PostpaidDataAddon.activation_id == activation_id,
+                PostpaidDataAddon.bill_id.is_(None),
+            )
+            .order_by(PostpaidDataAddon.purchased_date, PostpaidDataAddon.addon_id)
+        )
+        return list(rows.scalars())
+
+    async def expire_open_addons(self, activation_id: int) -> None:
+        await self.session.execute(
+            update(PostpaidDataAddon)
+            .where(
+                PostpaidDataAddon.activation_id == activation_id,
+                PostpaidDataAddon.status == AddonStatus.active,
+            )
+            .values(status=AddonStatus.expired)
+        )
+
+    async def bills(
+        self, activation_id: int, *, unpaid_only: bool = False, for_update: bool = False
+    ) -> list[PostpaidBill]:
+        query = (
+            select(PostpaidBill)
+            .where(PostpaidBill.activation_id == activation_id)
+            .order_by(PostpaidBill.cycle_start)
+        )
+        if unpaid_only:
+            query = query.where(PostpaidBill.status == BillStatus.unpaid)
+        if for_update:
+            query = query.with_for_update()
+        return list((await self.session.execute(query)).scalars())
+
+    async def addons_of_bill(self, bill_id: int) -> list[PostpaidDataAddon]:
+        rows = await self.session.execute(
+            select(PostpaidDataAddon)
+            .where(PostpaidDataAddon.bill_id == bill_id)
+            .order_by(PostpaidDataAddon.purchased_date, PostpaidDataAddon.addon_id)
+        )
+        return list(rows.scalars())
+
+    # --- usage --------------------------------------------------------------------------------
+
+    async def lock_pools(self, phone_numbers: Sequence[str]) -> dict[str, PostpaidActivation]:
+        """Running activations serving these numbers (as primary or secondary), locked."""
+        secondary = select(
+            PostpaidSecondaryNumber.phone_number, PostpaidSecondaryNumber.activation_id
+        ).where(
+            PostpaidSecondaryNumber.phone_number.in_(phone_numbers),
+            PostpaidSecondaryNumber.removed_at.is_(None),
+        )
+        by_phone: dict[str, int] = {
+            row.phone_number: row.activation_id for row in await self.session.execute(secondary)
+        }
+        activations = (
+            await self.session.execute(
+                select(PostpaidActivation)
+                .where(
+                    PostpaidActivation.status.in_(RUNNING),
+                    or_(
+                        PostpaidActivation.primary_number.in_(phone_numbers),
+                        PostpaidActivation.activation_id.in_(set(by_phone.values())),
+                    ),
+                )
+                .order_by(PostpaidActivation.activation_id)
+                .with_for_update()
+            )
+        ).scalars()
+        found = {activation.activation_id: activation for activation in activations}
+        pools = {a.primary_number: a for a in found.values() if a.primary_number in phone_numbers}
+        for phone, activation_id in by_phone.items():
+            if activation_id in found:
+                pools[phone] = found[activation_id]
+        return pools
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    async def close_due_cycles(
+        self, now: datetime, cycle: timedelta, grace: timedelta, batch_size: int
+    ) -> list[Any]:
+        """Bill every active activation whose cycle ended and start its next cycle.
+
+        One cycle per activation per call (call again until nothing is returned). An
+        activation with an unpaid bill already past due at its cycle end is left for
+        suspension instead of rolling on.
+        """
+        result = await self.session.execute(
+            text(
+                """
+                WITH due AS (
+                    SELECT a.activation_id, a.billing_cycle_start, a.billing_cycle_end,
+                           a.base_amount
+                    FROM postpaid_activation a
+                    WHERE a.status = 'active' AND a.billing_cycle_end <= :now
+                      AND NOT EXISTS (
+                          SELECT 1 FROM postpaid_bill b
+                          WHERE b.activation_id = a.activation_id AND b.status = 'unpaid'
+                            AND b.due_date <= a.billing_cycle_end)
+                    ORDER BY a.activation_id
+                    LIMIT :batch
+                    FOR UPDATE SKIP LOCKED
+                ), charges AS (
+                    SELECT d.activation_id, coalesce(sum(x.addon_price), 0) AS addon_charges
+                    FROM due d
+                    LEFT JOIN postpaid_data_addon x
+                           ON x.activation_id = d.activation_id AND x.bill_id IS NULL
+                    GROUP BY d.activation_id
+                ), bills AS (
+                    INSERT INTO postpaid_bill (activation_id, cycle_start, cycle_end, base_amount,
+                                               addon_charges, total_amount, due_date, status)
+                    SELECT d.activation_id, d.billing_cycle_start, d.billing_cycle_end,
+                           d.base_amount, c.addon_charges, d.base_amount + c.addon_charges,
+                           d.billing_cycle_end + :grace, 'unpaid'
+                    FROM due d JOIN charges c ON c.activation_id = d.activation_id
+                    ON CONFLICT (activation_id, cycle_start) DO NOTHING
+                    RETURNING bill_id, activation_id, total_amount, due_date
+                ), billed_addons AS (
+                    UPDATE postpaid_data_addon x
+                    SET bill_id = bills.bill_id,
+                        status = CASE WHEN x.status = 'fully_used' THEN 'fully_used'
+                                      ELSE 'expired' END
+                    FROM bills
+                    WHERE x.activation_id = bills.activation_id AND x.bill_id IS NULL
+                ), rolled AS (
+                    UPDATE postpaid_activation a
+                    SET billing_cycle_start = a.billing_cycle_end,
+                        billing_cycle_end = a.billing_cycle_end + :cycle,
+                        base_balance_mb = a.base_data_allowance_mb,
+                        data_used_mb = 0,
+                        total_amount_due = a.total_amount_due + bills.total_amount,
+                        updated_at = now()
+                    FROM bills WHERE a.activation_id = bills.activation_id
+                )
+                SELECT bills.bill_id, bills.activation_id, bills.total_amount, bills.due_date
+                FROM bills
+                """
+            ),
+            {"now": now, "cycle": cycle, "grace": grace, "batch": batch_size},
+        )
+        return list(result)
+
+    async def suspend_overdue(self, now: datetime) -> list[Any]:
+        """Active activations with a bill unpaid past its due date become suspended."""
+        overdue = exists().where(
+            PostpaidBill.activation_id == PostpaidActivation.activation_id,
+            PostpaidBill.status == BillStatus.unpaid,
+            PostpaidBill.due_date <= now,
+        )
+        result = await self.session.execute(
+            update(PostpaidActivation)
+            .where(PostpaidActivation.status == PostpaidStatus.active, overdue)
+            .values(status=PostpaidStatus.suspended, suspended_at=now)
+            .returning(
+                PostpaidActivation.activation_id,
+                PostpaidActivation.customer_id,
+                PostpaidActivation.primary_number,
+                PostpaidActivation.total_amount_due,
+            )
+        )
+        return list(result)
+
+    def due_reminders(self, now: datetime, ahead: timedelta, timezone: str) -> Any:
+        """SELECT of `postpaid_due_date` push reminders for bills due within `ahead`."""
+        local_due = func.timezone(timezone, PostpaidBill.due_date)
+        return (
+            select(
+                PostpaidActivation.customer_id,
+                literal(NotificationType.postpaid_due_date.value),
+                literal("Bill due soon"),
+                func.concat(
+                    "Your postpaid bill of ₹",
+                    PostpaidBill.total_amount,
+                    " for ",
+                    PostpaidActivation.primary_number,
+                    " is due on ",
+                    func.to_char(local_due, "DD Mon YYYY"),
+                    ".",
+                ),
+                literal(NotificationChannel.push.value),
+                func.concat("postpaid_due_date:", PostpaidBill.bill_id),
+            )
+            .join(
+                PostpaidActivation, PostpaidActivation.activation_id == PostpaidBill.activation_id
+            )
+            .where(
+                PostpaidBill.status == BillStatus.unpaid,
+                PostpaidBill.due_date > now,
+                PostpaidBill.due_date <= now + ahead,
+            )
+        )
+
+    # --- admin views --------------------------------------------------------------------------
+
+    async def admin_activations(
+        self,
+        *,
+        activation_id: int | None,
+        plan_id: int | None,
+        status: PostpaidStatus | None,
+        customer_phone: str | None,
+        date_from: datetime | None,
+        date_to: datetime | None,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Any], int]:
+        conditions: list[Any] = []
+        if activation_id is not None:
+            conditions.append(PostpaidActivation.activation_id == activation_id)
+        if plan_id is not None:
+            conditions.append(PostpaidActivation.plan_id == plan_id)
+        if status is not None:
+            conditions.append(PostpaidActivation.status == status)
+        if customer_phone:
+            pattern = f"%{customer_phone}%"
+            conditions.append(
+                or_(
+                    PostpaidActivation.primary_number.like(pattern),
+                    Customer.phone_number.like(pattern),
+                )
+            )
+        if date_from is not None:
+            conditions.append(PostpaidActivation.created_at >= date_from)
+        if date_to is not None:
+            conditions.append(PostpaidActivation.created_at < date_to)
+        base = (
+            select(PostpaidActivation, Plan.plan_name, Customer.full_name, Customer.phone_number)
+            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
+            .join(Customer, Customer.customer_id == PostpaidActivation.customer_id)
+            .where(*conditions)
+        )
+        total = (
+            await self.session.execute(select(func.count()).select_from(base.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            base.order_by(PostpaidActivation.activation_id.desc()).offset(skip).limit(limit)
+        )
+        return list(rows), int(total)
+
+    async def due_payments(self, skip: int, limit: int) -> tuple[list[Any], int]:
+        oldest_due = (
+            select(PostpaidBill.activation_id, func.min(PostpaidBill.due_date).label("due_date"))
+            .where(PostpaidBill.status == BillStatus.unpaid)
+            .group_by(PostpaidBill.activation_id)
+            .subquery()
+        )
+        base = (
+            select(
+                PostpaidActivation.activation_id,
+                Customer.full_name.label("customer_name"),
+                Customer.phone_number.label("customer_phone"),
+                Plan.plan_name,
+                PostpaidActivation.primary_number,
+                PostpaidActivation.total_amount_due,
+                PostpaidActivation.billing_cycle_end,
+                PostpaidActivation.status,
+                oldest_due.c.due_date,
+            )
+            .join(oldest_due, oldest_due.c.activation_id == PostpaidActivation.activation_id)
+            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
+            .join(Customer, Customer.customer_id == PostpaidActivation.customer_id)
+            .where(PostpaidActivation.status.in_(RUNNING))
+        )
+        total = (
+            await self.session.execute(select(func.count()).select_from(base.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            base.order_by(oldest_due.c.due_date, PostpaidActivation.activation_id)
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows), int(total)
+
+    async def customer_summary(self, customer_id: int) -> Row[int, str, str] | None:
+        return (
+            await self.session.execute(
+                select(Customer.customer_id, Customer.full_name, Customer.phone_number).where(
+                    Customer.customer_id == customer_id, Customer.deleted_at.is_(None)
+                )
+            )
+        ).first()
+
+    async def history(self, customer_id: int) -> tuple[list[Any], list[Any]]:
+        secondary_count = (
+            select(func.count())
+            .where(
+                PostpaidSecondaryNumber.activation_id == PostpaidActivation.activation_id,
+                PostpaidSecondaryNumber.removed_at.is_(None),
+            )
+            .scalar_subquery()
+        )
+        addon_count = (
+            select(func.count())
+            .where(
+                PostpaidDataAddon.activation_id == PostpaidActivation.activation_id,
+                PostpaidDataAddon.status == AddonStatus.active,
+            )
+            .scalar_subquery()
+        )
+        activations = await self.session.execute(
+            select(
+                PostpaidActivation,
+                Plan.plan_name,
+                secondary_count.label("secondary_numbers_count"),
+                addon_count.label("active_addons_count"),
+            )
+            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
+            .where(PostpaidActivation.customer_id == customer_id)
+            .order_by(PostpaidActivation.created_at.desc())
+        )
+        payments = await self.session.execute(
+            select(
+                Transaction.transaction_id,
+                Plan.plan_name,
+                Transaction.final_amount.label("amount"),
+                Transaction.payment_method,
+                Transaction.payment_status,
+                Transaction.transaction_date,
+            )
+            .join(Plan, Plan.plan_id == Transaction.plan_id)
+            .where(
+                Transaction.customer_id == customer_id,
+                Transaction.transaction_type == TransactionType.postpaid_bill_payment,
+            )
+            .order_by(Transaction.transaction_date.desc())
+        )
+        return list(activations), list(payments)
