@@ -16,6 +16,10 @@ from nexa.models import (
     LinkedAccount,
     Notification,
     Plan,
+    PostpaidActivation,
+    PostpaidBill,
+    PostpaidDataAddon,
+    PostpaidSecondaryNumber,
     ReferralDiscount,
     ReferralProgram,
     ReferralUsageLog,
@@ -42,6 +46,14 @@ async def purge(
             )
         )
         await db.execute(delete(Notification).where(Notification.customer_id.in_(customers)))
+        activations = select(PostpaidActivation.activation_id).where(
+            PostpaidActivation.customer_id.in_(customers)
+        )
+        for table in (PostpaidSecondaryNumber, PostpaidDataAddon, PostpaidBill):
+            await db.execute(delete(table).where(table.activation_id.in_(activations)))
+        await db.execute(
+            delete(PostpaidActivation).where(PostpaidActivation.customer_id.in_(customers))
+        )
         await db.execute(
             delete(ReferralDiscount).where(
                 or_(
