@@ -9,7 +9,9 @@ from nexa.models.customer import AccountStatus, Customer, StatusReason
 from nexa.models.linked_account import LinkedAccount
 from nexa.models.notification import (
     Notification,
+    NotificationBroadcast,
     NotificationChannel,
+    NotificationPreference,
     NotificationSource,
     NotificationType,
 )
@@ -59,7 +61,9 @@ __all__ = [
     "Line",
     "LinkedAccount",
     "Notification",
+    "NotificationBroadcast",
     "NotificationChannel",
+    "NotificationPreference",
     "NotificationSource",
     "NotificationType",
     "Offer",

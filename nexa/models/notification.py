@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, CreatedAt, str_enum
@@ -67,6 +67,13 @@ class Notification(CreatedAt, Base):
     )
     # makes an automatic alert happen at most once per period (e.g. per day, per cycle)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # delivery bookkeeping (SMS and push): tries so far, when to try next, the last failure
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification_broadcast.broadcast_id")
+    )
 
     __table_args__ = (
         Index("ix_notification_customer_created", "customer_id", "created_at"),
@@ -76,4 +83,40 @@ class Notification(CreatedAt, Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_notification_type", "type"),
+        Index("ix_notification_broadcast_id", "broadcast_id"),
     )
+
+
+class NotificationPreference(Base):
+    """A customer's opt-outs: promotional messages per channel (service alerts stay on)."""
+
+    __tablename__ = "notification_preference"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.customer_id"), primary_key=True)
+    promotional_sms: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    promotional_push: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    promotional_in_app: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationBroadcast(CreatedAt, Base):
+    """An admin send to many customers, fanned out into rows by a job in batches."""
+
+    __tablename__ = "notification_broadcast"
+
+    broadcast_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin.admin_id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    type: Mapped[NotificationType] = mapped_column(
+        str_enum(NotificationType, "broadcast_notification_type"), nullable=False
+    )
+    channel: Mapped[NotificationChannel] = mapped_column(
+        str_enum(NotificationChannel, "broadcast_channel"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="queued")
+    target_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    # keyset cursor of the fan-out: customers up to this id are done
+    last_customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
