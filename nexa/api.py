@@ -14,6 +14,8 @@ from nexa.auth.router import router as auth_router
 from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
 from nexa.customer.router import router as customer_router
+from nexa.notification.admin_router import router as notification_admin_router
+from nexa.notification.router import router as notification_router
 from nexa.postpaid.admin_router import router as postpaid_admin_router
 from nexa.postpaid.router import router as postpaid_router
 from nexa.recharge.admin_router import router as usage_feed_router
@@ -31,6 +33,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
     referral_router,
     postpaid_router,
+    notification_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -38,6 +41,7 @@ ADMIN_ROUTERS = [
     referral_admin_router,
     referral_alias_router,
     postpaid_admin_router,
+    notification_admin_router,
 ]
 
 

@@ -96,6 +96,27 @@ class Settings(BaseSettings):
     referral_voucher_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_VOUCHER_DAYS")
     referral_code_days: int = Field(default=30, ge=1, alias="NEXA_REFERRAL_CODE_DAYS")
     referral_max_uses: int = Field(default=1, ge=1, alias="NEXA_REFERRAL_MAX_USES")
+    # notification delivery: "log" (simulated, the default) or "http" (a real gateway)
+    sms_provider: Literal["log", "http"] = Field(default="log", alias="NEXA_SMS_PROVIDER")
+    sms_http_url: str | None = Field(default=None, alias="NEXA_SMS_HTTP_URL")
+    sms_http_auth_header: str | None = Field(default=None, alias="NEXA_SMS_HTTP_AUTH_HEADER")
+    sms_http_body: str = Field(
+        default='{"to": "{phone}", "text": "{message}", "reference": "{notification_id}"}',
+        alias="NEXA_SMS_HTTP_BODY",
+    )
+    push_provider: Literal["log", "http"] = Field(default="log", alias="NEXA_PUSH_PROVIDER")
+    push_http_url: str | None = Field(default=None, alias="NEXA_PUSH_HTTP_URL")
+    push_http_auth_header: str | None = Field(default=None, alias="NEXA_PUSH_HTTP_AUTH_HEADER")
+    push_http_body: str = Field(
+        default='{"customer_id": "{customer_id}", "title": "{title}", "body": "{message}", '
+        '"reference": "{notification_id}"}',
+        alias="NEXA_PUSH_HTTP_BODY",
+    )
+    delivery_timeout_seconds: float = Field(default=10, gt=0, alias="NEXA_DELIVERY_TIMEOUT")
+    delivery_max_attempts: int = Field(default=3, ge=1, alias="NEXA_DELIVERY_MAX_ATTEMPTS")
+    inactivity_warning_days: tuple[int, int, int] = Field(
+        default=(30, 60, 90), alias="NEXA_INACTIVITY_DAYS"
+    )
     postpaid_cycle_days: int = Field(default=30, ge=1, alias="NEXA_POSTPAID_CYCLE_DAYS")
     postpaid_grace_days: int = Field(default=7, ge=0, alias="NEXA_POSTPAID_GRACE_DAYS")
     postpaid_reminder_days: int = Field(default=3, ge=0, alias="NEXA_POSTPAID_REMINDER_DAYS")

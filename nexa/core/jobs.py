@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
+from nexa.notification.tasks import blueprint as notification_blueprint
 from nexa.postpaid.tasks import blueprint as postpaid_blueprint
 from nexa.recharge.tasks import blueprint as recharge_blueprint
 from nexa.referral.tasks import blueprint as referral_blueprint
@@ -25,6 +26,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "recharge": recharge_blueprint,
     "referral": referral_blueprint,
     "postpaid": postpaid_blueprint,
+    "notification": notification_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.models import Notification
+from nexa.models import (
+    AccountStatus,
+    Customer,
+    Notification,
+    NotificationBroadcast,
+    NotificationChannel,
+    NotificationPreference,
+    NotificationSource,
+    NotificationType,
+)
 
 
 class NotificationRepository:
@@ -34,3 +44,269 @@ class NotificationRepository:
             .returning(Notification.notification_id)
         )
         return len((await self.session.execute(statement)).all())
+
+    # --- delivery -----------------------------------------------------------------------------
+
+    async def claim_next_due(self, now: datetime) -> tuple[Notification, str] | None:
+        """The oldest SMS/push row waiting to be sent, locked; rows others hold are skipped."""
+        row = (
+            await self.session.execute(
+                select(Notification, Customer.phone_number)
+                .join(Customer, Customer.customer_id == Notification.customer_id)
+                .where(
+                    Notification.status == "pending",
+                    Notification.channel.in_([NotificationChannel.sms, NotificationChannel.push]),
+                    or_(
+                        Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now
+                    ),
+                )
+                .order_by(Notification.created_at, Notification.notification_id)
+                .limit(1)
+                .with_for_update(of=Notification, skip_locked=True)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def next_retry_at(self) -> datetime | None:
+        return (
+            await self.session.execute(
+                select(func.min(Notification.next_attempt_at)).where(
+                    Notification.status == "pending", Notification.next_attempt_at.is_not(None)
+                )
+            )
+        ).scalar_one()
+
+    # --- customer views -----------------------------------------------------------------------
+
+    def _customer_filter(
+        self, customer_id: int, is_read: bool | None, types: list[NotificationType] | None
+    ) -> list[Any]:
+        conditions: list[Any] = [Notification.customer_id == customer_id]
+        if is_read is not None:
+            conditions.append(Notification.is_read.is_(is_read))
+        if types:
+            conditions.append(Notification.type.in_(types))
+        return conditions
+
+    async def list_for_customer(
+        self,
+        customer_id: int,
+        *,
+        is_read: bool | None,
+        types: list[NotificationType] | None,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Notification], int]:
+        conditions = self._customer_filter(customer_id, is_read, types)
+        total = (await self.session.execute(select(func.count()).where(*conditions))).scalar_one()
+        rows = await self.session.execute(
+            select(Notification)
+            .where(*conditions)
+            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def get_for_customer(self, notification_id: int, customer_id: int) -> Notification | None:
+        return (
+            await self.session.execute(
+                select(Notification).where(
+                    Notification.notification_id == notification_id,
+                    Notification.customer_id == customer_id,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def counts(self, conditions: list[Any], column: Any) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(column, func.count()).where(*conditions).group_by(column)
+        )
+        return {str(key): int(count) for key, count in rows}
+
+    async def customer_totals(self, customer_id: int, since: datetime) -> tuple[int, int, int]:
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(Notification.is_read.is_(False)),
+                    func.count().filter(Notification.created_at >= since),
+                ).where(Notification.customer_id == customer_id)
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    async def mark_read(self, customer_id: int, ids: list[int] | None, now: datetime) -> int:
+        conditions = [Notification.customer_id == customer_id, Notification.is_read.is_(False)]
+        if ids is not None:
+            conditions.append(Notification.notification_id.in_(ids))
+        result = await self.session.execute(
+            update(Notification).where(*conditions).values(is_read=True, read_at=now)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def preferences(self, customer_id: int) -> NotificationPreference | None:
+        return await self.session.get(NotificationPreference, customer_id)
+
+    async def save_preferences(self, customer_id: int, values: dict[str, Any]) -> None:
+        statement = insert(NotificationPreference).values(customer_id=customer_id, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=["customer_id"], set_=values)
+        )
+
+    # --- admin --------------------------------------------------------------------------------
+
+    async def admin_list(
+        self, conditions: list[Any], skip: int, limit: int
+    ) -> tuple[list[Notification], int]:
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(Notification).where(*conditions)
+            )
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(Notification)
+            .where(*conditions)
+            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def count(self, conditions: list[Any]) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).select_from(Notification).where(*conditions)
+                )
+            ).scalar_one()
+        )
+
+    async def recent(self, conditions: list[Any], limit: int) -> list[Notification]:
+        rows = await self.session.execute(
+            select(Notification)
+            .where(*conditions)
+            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def existing_customers(self, customer_ids: list[int]) -> set[int]:
+        rows = await self.session.execute(
+            select(Customer.customer_id).where(
+                Customer.customer_id.in_(customer_ids), Customer.deleted_at.is_(None)
+            )
+        )
+        return set(rows.scalars())
+
+    def _opted_out(self, channel: NotificationChannel) -> Any:
+        column = {
+            NotificationChannel.sms: NotificationPreference.promotional_sms,
+            NotificationChannel.push: NotificationPreference.promotional_push,
+            NotificationChannel.in_app: NotificationPreference.promotional_in_app,
+        }[channel]
+        return exists().where(
+            NotificationPreference.customer_id == Customer.customer_id, column.is_(False)
+        )
+
+    async def send_to_listed(self, customer_ids: list[int], **message: Any) -> list[int]:
+        return await self._send_to(Customer.customer_id.in_(customer_ids), **message)
+
+    async def send_to_active_after(
+        self, after_customer_id: int, limit: int, **message: Any
+    ) -> list[int]:
+        """The next `limit` active customers by id (a broadcast's keyset batch)."""
+        audience = (Customer.account_status == AccountStatus.active) & (
+            Customer.customer_id > after_customer_id
+        )
+        return await self._send_to(audience, limit=limit, **message)
+
+    async def _send_to(
+        self,
+        audience: Any,
+        *,
+        title: str,
+        message: str,
+        type_: NotificationType,
+        channel: NotificationChannel,
+        dedupe_prefix: str | None = None,
+        broadcast_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """INSERT … SELECT one admin notification per customer of `audience` (a condition on
+        Customer), skipping promotional opt-outs; returns the customer ids written to."""
+        conditions = [audience, Customer.deleted_at.is_(None)]
+        if type_ == NotificationType.promotional:
+            conditions.append(~self._opted_out(channel))
+        in_app = channel == NotificationChannel.in_app
+        query = (
+            select(
+                Customer.customer_id,
+                literal(title),
+                literal(message),
+                literal(type_.value),
+                literal(channel.value),
+                literal(NotificationSource.admin.value),
+                literal("sent" if in_app else "pending"),
+                literal("in_app" if in_app else "simulated"),
+                func.now() if in_app else literal(None),
+                (
+                    func.concat(dedupe_prefix, Customer.customer_id)
+                    if dedupe_prefix
+                    else literal(None)
+                ),
+                literal(broadcast_id),
+            )
+            .where(*conditions)
+            .order_by(Customer.customer_id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        statement = (
+            insert(Notification)
+            .from_select(
+                [
+                    "customer_id",
+                    "title",
+                    "message",
+                    "type",
+                    "channel",
+                    "source",
+                    "status",
+                    "delivery_mode",
+                    "sent_at",
+                    "dedupe_key",
+                    "broadcast_id",
+                ],
+                query,
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Notification.customer_id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
+    async def active_customer_count(self) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        Customer.account_status == AccountStatus.active,
+                        Customer.deleted_at.is_(None),
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def add(self, row: Any) -> Any:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def broadcast(self, broadcast_id: int) -> NotificationBroadcast | None:
+        return (
+            await self.session.execute(
+                select(NotificationBroadcast)
+                .where(NotificationBroadcast.broadcast_id == broadcast_id)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalar_one_or_none()

@@ -1,20 +1,52 @@
-"""The one way any domain notifies a customer: a row written in the caller's transaction.
+"""Notifications: the one way any domain notifies a customer, and their delivery.
 
-Rows are an outbox: delivery over SMS / push happens later in a job, so a rolled-back
-business change never sends anything. A `dedupe_key` makes an alert happen at most once
-(per day, per cycle, per subscription…) even when a job runs twice or on two workers.
+`notify` writes rows in the caller's transaction (an outbox): SMS and push rows are sent
+later by the delivery job, so a rolled-back change never sends anything. A `dedupe_key`
+makes an automatic alert happen at most once (per day, per cycle, per subscription…) even
+when a job runs twice or on two workers. In-app rows need no sending; every new row is
+also pushed live to the customer's open stream (PostgreSQL LISTEN/NOTIFY).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.models import NotificationChannel, NotificationSource, NotificationType
+from nexa.core import clock
+from nexa.core.errors import BadRequest, NotFound
+from nexa.core.queue import defer_in_transaction
+from nexa.models import (
+    Admin,
+    Customer,
+    Notification,
+    NotificationBroadcast,
+    NotificationChannel,
+    NotificationSource,
+    NotificationType,
+)
+from nexa.notification import delivery
 from nexa.notification.repository import NotificationRepository
+from nexa.notification.schemas import (
+    AdminNotificationCreate,
+    AdminNotificationStats,
+    AdminSendResponse,
+    AutomatedStats,
+    NotificationPreferences,
+    NotificationPreferencesUpdate,
+    NotificationResponse,
+    NotificationStats,
+    RecentAutomated,
+    SendResult,
+)
+
+DELIVERY_TASK = "notification:deliver_notifications"
+BROADCAST_TASK = "notification:fan_out_broadcast"
+# sends to at most this many listed customers are written in the request itself
+BROADCAST_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -28,13 +60,260 @@ class Alert:
     source: NotificationSource = NotificationSource.system
 
 
+def _row(alert: Alert) -> dict[str, Any]:
+    row = asdict(alert)
+    if alert.channel == NotificationChannel.in_app:  # nothing to send: it is in the app
+        row.update(status="sent", delivery_mode="in_app", sent_at=clock.now())
+    return row
+
+
+async def schedule_delivery(db: AsyncSession) -> None:
+    """Make sure a delivery job runs after this transaction commits (one queued at a time)."""
+    await defer_in_transaction(db, DELIVERY_TASK, queueing_lock="deliver_notifications")
+
+
 async def notify(db: AsyncSession, *alerts: Alert) -> list[int]:
     """Write notifications; returns the ids created (duplicates by dedupe_key are skipped)."""
-    return await NotificationRepository(db).add_many([asdict(alert) for alert in alerts])
+    ids = await NotificationRepository(db).add_many([_row(alert) for alert in alerts])
+    if ids and any(alert.channel != NotificationChannel.in_app for alert in alerts):
+        await schedule_delivery(db)
+    return ids
 
 
 async def notify_from_select(db: AsyncSession, query: Select[Any]) -> int:
     """Set-based variant for jobs. `query` selects the columns customer_id, type, title,
     message, channel, dedupe_key (in that order); returns how many were created."""
     columns = ["customer_id", "type", "title", "message", "channel", "dedupe_key"]
-    return await NotificationRepository(db).add_from_select(columns, query)
+    created = await NotificationRepository(db).add_from_select(columns, query)
+    if created:
+        await schedule_delivery(db)
+    return created
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+async def deliver_next(db: AsyncSession, now: datetime | None = None) -> bool:
+    """Send the oldest due SMS/push row (False when none is due). One row per transaction."""
+    claimed = await NotificationRepository(db).claim_next_due(now or clock.now())
+    if claimed is None:
+        return False
+    notification, phone_number = claimed
+    await delivery.deliver(notification, phone_number, now or clock.now())
+    await db.flush()
+    return True
+
+
+async def next_retry_at(db: AsyncSession) -> datetime | None:
+    return await NotificationRepository(db).next_retry_at()
+
+
+# --- customer ---------------------------------------------------------------------------------
+
+
+class NotificationNotFound(NotFound):
+    code = "notification_not_found"
+
+
+async def list_for_customer(
+    db: AsyncSession,
+    customer: Customer,
+    *,
+    is_read: bool | None,
+    types: list[NotificationType] | None,
+    skip: int,
+    limit: int,
+) -> tuple[list[NotificationResponse], int]:
+    rows, total = await NotificationRepository(db).list_for_customer(
+        customer.customer_id, is_read=is_read, types=types, skip=skip, limit=limit
+    )
+    return [NotificationResponse.model_validate(row) for row in rows], total
+
+
+async def customer_stats(db: AsyncSession, customer: Customer) -> NotificationStats:
+    repository = NotificationRepository(db)
+    mine = [Notification.customer_id == customer.customer_id]
+    total, unread, today = await repository.customer_totals(
+        customer.customer_id, clock.business_midnight()
+    )
+    return NotificationStats(
+        total_notifications=total,
+        unread_count=unread,
+        received_today=today,
+        by_type=await repository.counts(mine, Notification.type),
+        by_channel=await repository.counts(mine, Notification.channel),
+    )
+
+
+async def mark_read(db: AsyncSession, customer: Customer, ids: list[int] | None) -> int:
+    """Mark the caller's notifications read (others' ids are ignored); returns how many."""
+    return await NotificationRepository(db).mark_read(customer.customer_id, ids, clock.now())
+
+
+async def get_for_customer(
+    db: AsyncSession, customer_id: int, notification_id: int
+) -> NotificationResponse | None:
+    row = await NotificationRepository(db).get_for_customer(notification_id, customer_id)
+    return NotificationResponse.model_validate(row) if row else None
+
+
+async def preferences(db: AsyncSession, customer: Customer) -> NotificationPreferences:
+    saved = await NotificationRepository(db).preferences(customer.customer_id)
+    return NotificationPreferences.model_validate(saved) if saved else NotificationPreferences()
+
+
+async def update_preferences(
+    db: AsyncSession, customer: Customer, changes: NotificationPreferencesUpdate
+) -> NotificationPreferences:
+    values = (await preferences(db, customer)).model_dump()
+    values.update(changes.model_dump(exclude_none=True))
+    await NotificationRepository(db).save_preferences(
+        customer.customer_id, {**values, "updated_at": clock.now()}
+    )
+    return NotificationPreferences.model_validate(values)
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+class UnknownCustomers(BadRequest):
+    code = "unknown_customers"
+
+
+async def admin_send(
+    db: AsyncSession, admin: Admin, data: AdminNotificationCreate
+) -> AdminSendResponse:
+    """To listed customers now; to all active customers through a fan-out job."""
+    repository = NotificationRepository(db)
+    if data.send_to_all:
+        target = await repository.active_customer_count()
+        if target == 0:
+            raise BadRequest("There are no active customers to send to", "no_recipients")
+        broadcast = await repository.add(
+            NotificationBroadcast(
+                admin_id=admin.admin_id,
+                title=data.title,
+                message=data.message,
+                type=data.type,
+                channel=data.channel,
+                status="queued",
+                target_count=target,
+            )
+        )
+        await defer_in_transaction(db, BROADCAST_TASK, {"broadcast_id": broadcast.broadcast_id})
+        return AdminSendResponse(
+            message=f"Broadcast to {target} active customers queued",
+            total_sent=target,
+            successful=target,
+            failed=0,
+            results=[],
+            broadcast_id=broadcast.broadcast_id,
+        )
+    wanted = sorted(set(data.customer_ids or []))
+    unknown = sorted(set(wanted) - await repository.existing_customers(wanted))
+    if unknown:
+        raise UnknownCustomers(f"Unknown customer ids: {unknown[:50]}")
+    written = await repository.send_to_listed(
+        wanted, title=data.title, message=data.message, type_=data.type, channel=data.channel
+    )
+    if data.channel != NotificationChannel.in_app and written:
+        await schedule_delivery(db)
+    sent = set(written)
+    return AdminSendResponse(
+        message=f"Notification sent to {len(sent)} customers",
+        total_sent=len(wanted),
+        successful=len(sent),
+        failed=0,
+        skipped_opted_out=len(wanted) - len(sent),
+        results=[SendResult(customer_id=cid, success=cid in sent) for cid in wanted],
+    )
+
+
+async def fan_out_broadcast(db: AsyncSession, broadcast_id: int) -> int:
+    """Write the next batch of a broadcast (keyset on customer id); 0 when it is done."""
+    repository = NotificationRepository(db)
+    broadcast = await repository.broadcast(broadcast_id)
+    if broadcast is None or broadcast.status == "completed":
+        return 0
+    written = await repository.send_to_active_after(
+        broadcast.last_customer_id,
+        BROADCAST_BATCH,
+        title=broadcast.title,
+        message=broadcast.message,
+        type_=broadcast.type,
+        channel=broadcast.channel,
+        dedupe_prefix=f"broadcast:{broadcast_id}:",
+        broadcast_id=broadcast_id,
+    )
+    if not written:
+        broadcast.status = "completed"
+        broadcast.completed_at = clock.now()
+        return 0
+    broadcast.status = "sending"
+    broadcast.last_customer_id = max(written)
+    broadcast.created_count += len(written)
+    if broadcast.channel != NotificationChannel.in_app:
+        await schedule_delivery(db)
+    return len(written)
+
+
+def _admin_filters(
+    customer_id: int | None,
+    notification_type: NotificationType | None,
+    channel: NotificationChannel | None,
+    status: str | None,
+    source: NotificationSource | None,
+) -> list[Any]:
+    conditions: list[Any] = []
+    if customer_id is not None:
+        conditions.append(Notification.customer_id == customer_id)
+    if notification_type is not None:
+        conditions.append(Notification.type == notification_type)
+    if channel is not None:
+        conditions.append(Notification.channel == channel)
+    if status is not None:
+        conditions.append(Notification.status == status)
+    if source is not None:
+        conditions.append(Notification.source == source)
+    return conditions
+
+
+async def admin_list(
+    db: AsyncSession,
+    *,
+    customer_id: int | None,
+    notification_type: NotificationType | None,
+    channel: NotificationChannel | None,
+    status: str | None,
+    source: NotificationSource | None,
+    skip: int,
+    limit: int,
+) -> tuple[list[NotificationResponse], int]:
+    conditions = _admin_filters(customer_id, notification_type, channel, status, source)
+    rows, total = await NotificationRepository(db).admin_list(conditions, skip, limit)
+    return [NotificationResponse.model_validate(row) for row in rows], total
+
+
+async def admin_stats(db: AsyncSession) -> AdminNotificationStats:
+    repository = NotificationRepository(db)
+    return AdminNotificationStats(
+        total_notifications=await repository.count([]),
+        # D-45: only real sends count, failures do not
+        sent_today=await repository.count(
+            [Notification.status == "sent", Notification.sent_at >= clock.business_midnight()]
+        ),
+        by_type=await repository.counts([], Notification.type),
+        by_channel=await repository.counts([], Notification.channel),
+        by_status=await repository.counts([], Notification.status),
+    )
+
+
+async def automated_stats(db: AsyncSession) -> AutomatedStats:
+    repository = NotificationRepository(db)
+    automatic = [Notification.source == NotificationSource.system]
+    return AutomatedStats(
+        automated_by_type=await repository.counts(automatic, Notification.type),
+        recent_automated=[
+            RecentAutomated.model_validate(row) for row in await repository.recent(automatic, 10)
+        ],
+    )

@@ -1,0 +1,151 @@
+"""Sending SMS and push notifications through a provider (ARCHITECTURE rule 8).
+
+The default provider only logs (delivery mode `simulated`); the HTTP provider posts a
+configurable JSON body to a real gateway (delivery mode `real`). A failed send is tried
+again with backoff, at most NEXA_DELIVERY_MAX_ATTEMPTS times, then marked `failed` with the
+reason. Each row is claimed with `FOR UPDATE SKIP LOCKED`, so two workers never send one
+row, and a sent row is never picked again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import httpx
+import structlog
+
+from nexa.core.config import get_settings
+from nexa.models import Notification, NotificationChannel
+
+log = structlog.get_logger("nexa.notification.delivery")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: int
+    customer_id: int
+    phone_number: str
+    channel: NotificationChannel
+    title: str
+    message: str
+
+
+class DeliveryError(Exception):
+    """The provider did not accept the message (the reason is the message)."""
+
+
+class Provider(Protocol):
+    delivery_mode: str
+
+    async def send(self, outgoing: Outgoing) -> None: ...
+
+
+class LoggingProvider:
+    """Simulates a gateway: logs that a message went out (no personal data in the log)."""
+
+    delivery_mode = "simulated"
+
+    async def send(self, outgoing: Outgoing) -> None:
+        log.info(
+            "notification_simulated",
+            notification_id=outgoing.notification_id,
+            channel=outgoing.channel.value,
+        )
+
+
+class HttpProvider:
+    """POSTs a JSON body built from a template to an SMS or push gateway."""
+
+    delivery_mode = "real"
+
+    def __init__(self, url: str, body_template: str, auth_header: str | None) -> None:
+        self.url = url
+        self.body_template = body_template
+        self.headers = {"Content-Type": "application/json"}
+        if auth_header:
+            name, _, value = auth_header.partition(":")
+            self.headers[name.strip()] = value.strip()
+
+    def body(self, outgoing: Outgoing) -> str:
+        values = {
+            "notification_id": outgoing.notification_id,
+            "customer_id": outgoing.customer_id,
+            "phone": outgoing.phone_number,
+            "title": outgoing.title,
+            "message": outgoing.message,
+            "channel": outgoing.channel.value,
+        }
+        body = self.body_template
+        for name, value in values.items():
+            # JSON-escape the value, without its quotes, so any text stays valid JSON
+            body = body.replace("{" + name + "}", json.dumps(str(value))[1:-1])
+        return body
+
+    async def send(self, outgoing: Outgoing) -> None:
+        headers = {**self.headers, "Idempotency-Key": f"nexa-{outgoing.notification_id}"}
+        try:
+            async with httpx.AsyncClient(timeout=get_settings().delivery_timeout_seconds) as http:
+                response = await http.post(self.url, content=self.body(outgoing), headers=headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"{type(exc).__name__}: gateway unreachable") from exc
+        if response.status_code >= 300:
+            raise DeliveryError(f"gateway answered {response.status_code}")
+
+
+def provider_for(channel: NotificationChannel) -> Provider:
+    settings = get_settings()
+    if channel == NotificationChannel.sms and settings.sms_provider == "http":
+        if not settings.sms_http_url:
+            raise DeliveryError("NEXA_SMS_HTTP_URL is not set")
+        return HttpProvider(
+            settings.sms_http_url, settings.sms_http_body, settings.sms_http_auth_header
+        )
+    if channel == NotificationChannel.push and settings.push_provider == "http":
+        if not settings.push_http_url:
+            raise DeliveryError("NEXA_PUSH_HTTP_URL is not set")
+        return HttpProvider(
+            settings.push_http_url, settings.push_http_body, settings.push_http_auth_header
+        )
+    return LoggingProvider()
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before try number `attempts + 1`: 2 s, 4 s, 8 s…"""
+    return timedelta(seconds=2**attempts)
+
+
+async def deliver(notification: Notification, phone_number: str, now: datetime) -> None:
+    """Try to send one claimed row and record the outcome on it."""
+    outgoing = Outgoing(
+        notification_id=notification.notification_id,
+        customer_id=notification.customer_id,
+        phone_number=phone_number,
+        channel=notification.channel,
+        title=notification.title,
+        message=notification.message,
+    )
+    notification.attempts += 1
+    try:
+        provider = provider_for(notification.channel)
+        await provider.send(outgoing)
+    except DeliveryError as exc:
+        notification.failure_reason = str(exc)[:500]
+        if notification.attempts >= get_settings().delivery_max_attempts:
+            notification.status = "failed"
+            notification.next_attempt_at = None
+        else:
+            notification.next_attempt_at = now + backoff(notification.attempts)
+        log.warning(
+            "notification_not_delivered",
+            notification_id=notification.notification_id,
+            attempts=notification.attempts,
+            reason=notification.failure_reason,
+        )
+        return
+    notification.status = "sent"
+    notification.sent_at = now
+    notification.delivery_mode = provider.delivery_mode
+    notification.next_attempt_at = None

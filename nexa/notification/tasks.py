@@ -1,0 +1,63 @@
+"""Notification jobs: delivery (with retries), broadcast fan-out."""
+
+from __future__ import annotations
+
+import contextlib
+
+import procrastinate
+import structlog
+
+from nexa.core import clock
+from nexa.core.db import get_sessionmaker
+from nexa.notification import service
+
+blueprint = procrastinate.Blueprint()
+log = structlog.get_logger("nexa.notification.tasks")
+MAX_PER_RUN = 10_000
+
+
+async def deliver_due() -> int:
+    """Send every SMS/push row that is due, one transaction each; returns how many were tried."""
+    tried = 0
+    while tried < MAX_PER_RUN:
+        async with get_sessionmaker()() as db, db.begin():
+            await clock.refresh(db)
+            if not await service.deliver_next(db):
+                break
+        tried += 1
+    return tried
+
+
+@blueprint.task(name="deliver_notifications", queueing_lock="deliver_notifications")
+async def deliver_notifications() -> int:
+    """Queued with every new SMS/push row; schedules itself again for pending retries."""
+    tried = await deliver_due()
+    async with get_sessionmaker()() as db:
+        retry_at = await service.next_retry_at(db)
+    if retry_at is not None:
+        # (another run may already be waiting: then it will take the retries)
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            await deliver_notifications.configure(schedule_at=retry_at).defer_async()
+    log.info("notifications_delivered", tried=tried)
+    return tried
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="deliver_notifications_sweep", queueing_lock="deliver_notifications_sweep")
+async def deliver_notifications_sweep(timestamp: int) -> int:
+    """A safety net every minute: anything due that no queued job took."""
+    return await deliver_due()
+
+
+@blueprint.task(name="fan_out_broadcast")
+async def fan_out_broadcast(broadcast_id: int) -> int:
+    """Write an admin broadcast's rows in batches, one transaction per batch."""
+    total = 0
+    while True:
+        async with get_sessionmaker()() as db, db.begin():
+            written = await service.fan_out_broadcast(db, broadcast_id)
+        if written == 0:
+            break
+        total += written
+    log.info("broadcast_written", broadcast_id=broadcast_id, rows=total)
+    return total
