@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
+from nexa.customer.tasks import blueprint as customer_blueprint
 from nexa.notification.tasks import blueprint as notification_blueprint
 from nexa.postpaid.tasks import blueprint as postpaid_blueprint
 from nexa.recharge.tasks import blueprint as recharge_blueprint
@@ -27,6 +28,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "referral": referral_blueprint,
     "postpaid": postpaid_blueprint,
     "notification": notification_blueprint,
+    "customer": customer_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

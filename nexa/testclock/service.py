@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
 from nexa.core.errors import BadRequest
+from nexa.customer import inactivity
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
 from nexa.referral import service as referral_service
@@ -31,6 +32,7 @@ DUE_WORK: dict[str, DueWork] = {
     "daily_usage_reset": lifecycle.reset_daily_usage,
     "expiry_reminders": lifecycle.send_expiry_reminders,
     "referral_expiry": referral_service.expire_programs,
+    "inactivity_monitoring": inactivity.refresh_batch,
 }
 
 

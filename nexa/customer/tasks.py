@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import procrastinate
+
+from nexa.customer import inactivity
+from nexa.recharge.tasks import run_in_batches
+
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.periodic(cron="0 * * * *")
+@blueprint.task(name="inactivity_monitoring", queueing_lock="inactivity_monitoring")
+async def inactivity_monitoring(timestamp: int) -> int:
+    """Hourly check; each customer is recomputed once per operator day (Q-04)."""
+    return await run_in_batches("inactivity_monitoring", inactivity.refresh_batch)
