@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import procrastinate
 import structlog
-from psycopg_pool import AsyncConnectionPool
 
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
@@ -36,30 +37,26 @@ for namespace, blueprint in BLUEPRINTS.items():
     app.add_tasks_from(blueprint, namespace=namespace)
 
 
-def job_pool(database_url: str, max_size: int = 4) -> AsyncConnectionPool:
-    return AsyncConnectionPool(
-        libpq_url(database_url),
-        min_size=1,
-        max_size=max_size,
-        open=False,
+@asynccontextmanager
+async def opened_app(max_connections: int = 4) -> AsyncIterator[procrastinate.App]:
+    """The job app connected to this process's database with a pool of its own."""
+    connector = procrastinate.PsycopgConnector(
+        conninfo=libpq_url(database_url()), min_size=1, max_size=max_connections
     )
+    with app.replace_connector(connector):
+        async with app.open_async():
+            yield app
 
 
 async def run_worker(*, concurrency: int = 4, wait: bool = True, name: str = "nexa") -> None:
     """Run a worker until cancelled (or, with wait=False, until the queue is empty)."""
-    pool = job_pool(database_url(), max_size=concurrency + 2)
-    await pool.open()
-    try:
-        async with app.open_async(pool):
-            await app.run_worker_async(
-                concurrency=concurrency,
-                wait=wait,
-                name=name,
-                install_signal_handlers=wait
-                and threading.current_thread() is threading.main_thread(),
-            )
-    finally:
-        await pool.close()
+    async with opened_app(max_connections=concurrency + 2) as worker_app:
+        await worker_app.run_worker_async(
+            concurrency=concurrency,
+            wait=wait,
+            name=name,
+            install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+        )
 
 
 class BackgroundWorker:

@@ -49,16 +49,11 @@ async def test_worker_purges_expired_and_long_revoked_sessions() -> None:
     async with get_sessionmaker()() as db, db.begin():
         db.add_all(rows.values())
     try:
-        pool = jobs.job_pool(jobs.database_url())
-        await pool.open()
-        try:
-            async with jobs.app.open_async(pool):
-                task = jobs.app.tasks["auth:purge_stale_sessions"]
-                job_id = await task.defer_async(timestamp=int(datetime.now(UTC).timestamp()))
-                await jobs.app.run_worker_async(wait=False, install_signal_handlers=False)
-                job = await jobs.app.job_manager.get_job_status_async(job_id)
-        finally:
-            await pool.close()
+        async with jobs.opened_app() as app:
+            task = app.tasks["auth:purge_stale_sessions"]
+            job_id = await task.defer_async(timestamp=int(datetime.now(UTC).timestamp()))
+            await app.run_worker_async(wait=False, install_signal_handlers=False)
+            job = await app.job_manager.get_job_status_async(job_id)
         assert job.value == "succeeded"
 
         async with get_sessionmaker()() as db:
