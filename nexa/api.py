@@ -11,6 +11,8 @@ from starlette.routing import compile_path
 from nexa import health
 from nexa.admin.router import router as admin_accounts_router
 from nexa.auth.router import router as auth_router
+from nexa.cms.admin_router import router as cms_admin_router
+from nexa.cms.router import router as cms_router
 from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
 from nexa.customer.router import router as customer_router
@@ -34,6 +36,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     referral_router,
     postpaid_router,
     notification_router,
+    cms_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -42,6 +45,7 @@ ADMIN_ROUTERS = [
     referral_alias_router,
     postpaid_admin_router,
     notification_admin_router,
+    cms_admin_router,
 ]
 
 
