@@ -138,12 +138,15 @@ class PostgresDocumentStore:
     async def insert(
         self, collection: str, body: dict[str, Any], *, is_active: bool, position: int | None
     ) -> Document:
+        now = datetime.now(UTC)  # not the transaction's start: order of creation matters
         row = CmsDocument(
             document_id=uuid.uuid4().hex,
             collection=collection,
             body=body,
             is_active=is_active,
             position=None,
+            created_at=now,
+            updated_at=now,
         )
         self.session.add(row)
         await self.session.flush()
