@@ -53,10 +53,11 @@ async def _bootstrap(*, demo: bool) -> None:
 
     async with get_sessionmaker()() as db, db.begin():
         admin = await admin_service.ensure_default_admin(db, get_settings())
+        admin_email = admin.email if admin is not None else None
         seeded = await seed_demo(db) if demo else False
     await dispose_engine()
-    if admin is not None:
-        typer.echo(f"Created the default admin {admin.email} (change its password)")
+    if admin_email is not None:
+        typer.echo(f"Created the default admin {admin_email} (change its password)")
     if seeded:
         typer.echo("Loaded the demo catalogue and CMS content")
     elif demo:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog.repository import CategoryRepository
-from nexa.models import Category, CmsDocument, Offer, Plan, PlanType
+from nexa.cms.repository import get_store
+from nexa.models import Category, Offer, Plan, PlanType
 
 GB = 1024  # MB
 
@@ -24,10 +24,11 @@ def _plan(category: Category, name: str, price: str, days: int, **fields: object
     )
 
 
-def _cms(collection: str, position: int | None, **body: object) -> CmsDocument:
-    return CmsDocument(
-        document_id=uuid.uuid4().hex, collection=collection, position=position, body=body
-    )
+CmsItem = tuple[str, int | None, dict[str, object]]
+
+
+def _cms(collection: str, position: int | None, **body: object) -> CmsItem:
+    return collection, position, body
 
 
 async def seed_demo(db: AsyncSession) -> bool:
@@ -175,76 +176,77 @@ async def seed_demo(db: AsyncSession) -> bool:
         ]
     )
 
-    db.add_all(
-        [
-            _cms(
-                "headers",
-                None,
-                title="Recharge in seconds",
-                description="Plans for every day, data for every moment.",
-                button_text="Recharge now",
-                image_url="https://cdn.example.com/nexa/header.png",
-            ),
-            _cms(
-                "carousels",
-                1,
-                title="Smart 299",
-                details="2 GB/day, 28 days",
-                price_text="₹249 (offer)",
-                category_id=str(unlimited.category_id),
-                image_url="https://cdn.example.com/nexa/smart-299.png",
-                cta_text="Get offer",
-            ),
-            _cms(
-                "carousels",
-                2,
-                title="Annual 2999",
-                details="2.5 GB/day for a whole year",
-                price_text="₹2,699.10",
-                category_id=str(unlimited.category_id),
-                image_url="https://cdn.example.com/nexa/annual.png",
-                cta_text="Save 10%",
-            ),
-            _cms(
-                "carousels",
-                3,
-                title="Family 699",
-                details="One bill, three numbers",
-                price_text="₹699/month",
-                category_id=str(family.category_id),
-                image_url="https://cdn.example.com/nexa/family.png",
-                cta_text="Go postpaid",
-            ),
-            _cms(
-                "faqs",
-                1,
-                question="How do I recharge another number?",
-                answer="Open Recharge, enter the number, pick a plan and pay.",
-                image_url=None,
-            ),
-            _cms(
-                "faqs",
-                2,
-                question="What happens if I recharge while my plan is active?",
-                answer="The new plan waits in your queue and starts when the current one ends.",
-                image_url=None,
-            ),
-            _cms(
-                "faqs",
-                3,
-                question="How does the referral programme work?",
-                answer="Share your code: your friend gets 10% off the first recharge, "
-                "you get 30% off your next one.",
-                image_url=None,
-            ),
-            _cms(
-                "faqs",
-                4,
-                question="When is my postpaid bill due?",
-                answer="Seven days after your 30-day billing cycle closes.",
-                image_url=None,
-            ),
-        ]
-    )
+    cms_items = [
+        _cms(
+            "headers",
+            None,
+            title="Recharge in seconds",
+            description="Plans for every day, data for every moment.",
+            button_text="Recharge now",
+            image_url="https://cdn.example.com/nexa/header.png",
+        ),
+        _cms(
+            "carousels",
+            1,
+            title="Smart 299",
+            details="2 GB/day, 28 days",
+            price_text="₹249 (offer)",
+            category_id=str(unlimited.category_id),
+            image_url="https://cdn.example.com/nexa/smart-299.png",
+            cta_text="Get offer",
+        ),
+        _cms(
+            "carousels",
+            2,
+            title="Annual 2999",
+            details="2.5 GB/day for a whole year",
+            price_text="₹2,699.10",
+            category_id=str(unlimited.category_id),
+            image_url="https://cdn.example.com/nexa/annual.png",
+            cta_text="Save 10%",
+        ),
+        _cms(
+            "carousels",
+            3,
+            title="Family 699",
+            details="One bill, three numbers",
+            price_text="₹699/month",
+            category_id=str(family.category_id),
+            image_url="https://cdn.example.com/nexa/family.png",
+            cta_text="Go postpaid",
+        ),
+        _cms(
+            "faqs",
+            1,
+            question="How do I recharge another number?",
+            answer="Open Recharge, enter the number, pick a plan and pay.",
+            image_url=None,
+        ),
+        _cms(
+            "faqs",
+            2,
+            question="What happens if I recharge while my plan is active?",
+            answer="The new plan waits in your queue and starts when the current one ends.",
+            image_url=None,
+        ),
+        _cms(
+            "faqs",
+            3,
+            question="How does the referral programme work?",
+            answer="Share your code: your friend gets 10% off the first recharge, "
+            "you get 30% off your next one.",
+            image_url=None,
+        ),
+        _cms(
+            "faqs",
+            4,
+            question="When is my postpaid bill due?",
+            answer="Seven days after your 30-day billing cycle closes.",
+            image_url=None,
+        ),
+    ]
+    store = get_store(db)  # PostgreSQL, or MongoDB when configured
+    for collection, position, body in cms_items:
+        await store.insert(collection, dict(body), is_active=True, position=position)
     await db.flush()
     return True
