@@ -11,6 +11,8 @@ from starlette.routing import compile_path
 from nexa import health
 from nexa.admin.router import router as admin_accounts_router
 from nexa.auth.router import router as auth_router
+from nexa.catalog.admin_router import router as catalog_admin_router
+from nexa.catalog.router import router as catalog_router
 from nexa.cms.admin_router import router as cms_admin_router
 from nexa.cms.router import router as cms_router
 from nexa.core.auth import current_admin
@@ -37,6 +39,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     postpaid_router,
     notification_router,
     cms_router,
+    catalog_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -46,6 +49,7 @@ ADMIN_ROUTERS = [
     postpaid_admin_router,
     notification_admin_router,
     cms_admin_router,
+    catalog_admin_router,
 ]
 
 
