@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -32,9 +33,7 @@ RESULT = re.compile(r"BENCH_RESULT rps=([\d.]+) p99_ms=([\d.]+) errors=(\d+) non
 
 
 def database_url(server: str, name: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(server)
-    info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**{k: v for k, v in info.items() if v is not None})
+    return urlsplit(server)._replace(path=f"/{name}").geturl()
 
 
 def recreate(server: str, name: str) -> str:
@@ -46,11 +45,14 @@ def recreate(server: str, name: str) -> str:
     return database_url(server, name)
 
 
+LOG = ROOT / ".nexa" / "bench-servers.log"
+
+
 def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited early: {process.args}")
+            raise SystemExit(f"server exited early: {process.args}\n{LOG.read_text()[-3000:]}")
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return
@@ -98,14 +100,16 @@ def main() -> None:
         "NEXA_DATA_DIR": str(ROOT / ".nexa" / "bench"),
     }
     python = sys.executable
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = LOG.open("wb")
     processes: list[subprocess.Popen[bytes]] = []
     try:
         nexa = subprocess.Popen(
             [python, "-m", "nexa", "serve", "--port", str(NEXA_PORT), "--no-worker", "--demo"],
             env=nexa_env,
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
         )
         processes.append(nexa)
         base = f"http://127.0.0.1:{NEXA_PORT}"
@@ -147,8 +151,8 @@ def main() -> None:
                 "BENCH_CUSTOMER_ID": claims["sub"],
             },
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
         )
         processes.append(bare)
         bare_base = f"http://127.0.0.1:{BARE_PORT}"

@@ -80,7 +80,7 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> As
     }
     kwargs.setdefault("pool_size", settings.db_pool_size)
     kwargs.setdefault("max_overflow", settings.db_max_overflow)
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_pre_ping", False)
     return create_async_engine(url, connect_args=connect_args, **kwargs)
 
 
