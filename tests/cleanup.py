@@ -1,8 +1,12 @@
-"""Removing what tests that really commit have written (they run outside the rollback)."""
+"""Tests that really commit: their setup, and removing what they wrote (outside the rollback)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
@@ -16,6 +20,7 @@ from nexa.models import (
     LinkedAccount,
     Notification,
     Plan,
+    PlanType,
     PostpaidActivation,
     PostpaidBill,
     PostpaidDataAddon,
@@ -114,3 +119,49 @@ async def purge(
         await db.execute(delete(Customer).where(Customer.customer_id.in_(customers)))
         await db.execute(delete(Plan).where(Plan.plan_id.in_(list(plan_ids))))
         await db.execute(delete(Category).where(Category.category_id.in_(list(category_ids))))
+
+
+@dataclass
+class CommittedSetup:
+    """A customer and a plan that really exist (committed); `purge()` removes them and
+    everything written for them."""
+
+    customer_id: int
+    phone_number: str
+    plan_id: int
+    category_id: int
+    extra_customer_ids: list[int] = field(default_factory=list)
+    extra_phones: list[str] = field(default_factory=list)
+
+    async def purge(self) -> None:
+        await purge(
+            customer_ids=[self.customer_id, *self.extra_customer_ids],
+            phones=[self.phone_number, *self.extra_phones],
+            plan_ids=[self.plan_id],
+            category_ids=[self.category_id],
+        )
+
+
+async def committed_customer_and_plan(**plan_fields: Any) -> CommittedSetup:
+    from tests.factories.accounts import make_customer
+
+    values: dict[str, Any] = {
+        "plan_name": "Committed plan",
+        "plan_type": PlanType.prepaid,
+        "price": Decimal("199.00"),
+        "validity_days": 28,
+        "description": "x",
+        "data_allowance_mb": 1000,
+        **plan_fields,
+    }
+    async with get_sessionmaker()() as db, db.begin():
+        customer = await make_customer(db)
+        category = Category(category_name=f"Committed {uuid.uuid4().hex[:8]}")
+        db.add(category)
+        await db.flush()
+        plan = Plan(category_id=category.category_id, **values)
+        db.add(plan)
+        await db.flush()
+        return CommittedSetup(
+            customer.customer_id, customer.phone_number, plan.plan_id, category.category_id
+        )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -127,6 +128,14 @@ def _valid_at(now: datetime) -> list[Any]:
 class PlanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def names(self, plan_ids: Collection[int]) -> dict[int, str]:
+        if not plan_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Plan.plan_id, Plan.plan_name).where(Plan.plan_id.in_(set(plan_ids)))
+        )
+        return {row.plan_id: row.plan_name for row in rows}
 
     async def get_sellable(self, plan_id: int) -> Plan | None:
         """An active, non-deleted plan."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -185,6 +186,11 @@ async def delete_category(db: AsyncSession, category_id: int) -> None:
 
 
 # --- plans -----------------------------------------------------------------------------------
+
+
+async def plan_names(db: AsyncSession, plan_ids: Collection[int]) -> dict[int, str]:
+    """Plan names by id (deleted plans included: history keeps its names)."""
+    return await PlanRepository(db).names(plan_ids)
 
 
 async def get_plan_for_sale(db: AsyncSession, plan_id: int) -> Plan:

@@ -129,14 +129,6 @@ class PostpaidRepository:
         )
         return found.first() is not None
 
-    async def plan_names(self, plan_ids: Sequence[int]) -> dict[int, str]:
-        if not plan_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Plan.plan_id, Plan.plan_name).where(Plan.plan_id.in_(set(plan_ids)))
-        )
-        return {row.plan_id: row.plan_name for row in rows}
-
     # --- secondary numbers ---------------------------------------------------------------------
 
     async def secondaries(self, activation_ids: Sequence[int]) -> dict[int, list[Any]]:

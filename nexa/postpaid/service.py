@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.catalog import service as catalog_service
 from nexa.core import clock, idempotency
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, Forbidden, NotFound, PaymentFailed
@@ -182,7 +183,7 @@ async def _responses(
     ids = [a.activation_id for a in activations]
     secondaries = await repository.secondaries(ids)
     addons = await repository.addons(ids, status=AddonStatus.active)
-    names = await repository.plan_names([a.plan_id for a in activations])
+    names = await catalog_service.plan_names(db, [a.plan_id for a in activations])
     responses = []
     for activation in activations:
         balance = activation.base_balance_mb + sum(

@@ -216,14 +216,6 @@ class SubscriptionRepository:
         )
         return list(rows.scalars())
 
-    async def plan_names(self, plan_ids: Sequence[int]) -> dict[int, str]:
-        if not plan_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Plan.plan_id, Plan.plan_name).where(Plan.plan_id.in_(set(plan_ids)))
-        )
-        return {row.plan_id: row.plan_name for row in rows}
-
     async def reset_daily_usage(self, midnight: datetime, batch_size: int) -> int:
         """Zero today's counter of active base plans last reset before `midnight` (a batch)."""
         batch = (

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.catalog import service as catalog_service
 from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.schemas import mb_to_gb
@@ -214,8 +215,8 @@ async def usage_summary(db: AsyncSession, phone_number: str) -> CustomerUsageRes
     now = clock.now()
     lines = await _load_lines(db, [phone_number], now, apply_daily_reset=False)
     line = lines.get(phone_number, LineData())
-    plan_names = await SubscriptionRepository(db).plan_names(
-        [s.plan_id for s in ([line.base] if line.base else []) + line.topups]
+    plan_names = await catalog_service.plan_names(
+        db, [s.plan_id for s in ([line.base] if line.base else []) + line.topups]
     )
     live_topups = [topup for topup in line.topups if topup.expiry_date > now]
     summary = CustomerUsageResponse(

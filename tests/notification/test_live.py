@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
@@ -23,18 +22,15 @@ from nexa.main import create_app
 from nexa.models import (
     Admin,
     AuthSession,
-    Category,
     Customer,
     Notification,
     NotificationBroadcast,
-    Plan,
-    PlanType,
     Subscription,
 )
 from nexa.notification import tasks as notification_tasks
 from nexa.recharge import lifecycle
-from tests.cleanup import purge
-from tests.factories.accounts import make_admin, make_customer
+from tests.cleanup import CommittedSetup, committed_customer_and_plan
+from tests.factories.accounts import make_admin
 from tests.helpers import bearer, login_admin, login_customer
 
 
@@ -64,43 +60,17 @@ async def server() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def shopper() -> AsyncIterator[dict[str, object]]:
-    async with get_sessionmaker()() as db, db.begin():
-        customer = await make_customer(db)
-        category = Category(category_name=f"Live {uuid.uuid4().hex[:8]}")
-        db.add(category)
-        await db.flush()
-        plan = Plan(
-            category_id=category.category_id,
-            plan_name="Live plan",
-            plan_type=PlanType.prepaid,
-            price=Decimal("149.00"),
-            validity_days=2,
-            description="x",
-            data_allowance_mb=1000,
-        )
-        db.add(plan)
-        await db.flush()
-        data = {
-            "customer_id": customer.customer_id,
-            "phone": customer.phone_number,
-            "plan_id": plan.plan_id,
-            "category_id": category.category_id,
-        }
-    yield data
-    await purge(
-        customer_ids=[data["customer_id"]],
-        phones=[data["phone"]],
-        plan_ids=[data["plan_id"]],
-        category_ids=[data["category_id"]],
-    )
+async def shopper() -> AsyncIterator[CommittedSetup]:
+    setup = await committed_customer_and_plan(plan_name="Live plan", validity_days=2)
+    yield setup
+    await setup.purge()
 
 
 async def test_sse_client_receives_the_recharge_notification(
-    server: str, shopper: dict[str, object]
+    server: str, shopper: CommittedSetup
 ) -> None:
     async with httpx.AsyncClient(base_url=server, timeout=10) as http:
-        token = (await login_customer(http, str(shopper["phone"])))["access_token"]
+        token = (await login_customer(http, shopper.phone_number))["access_token"]
         received: list[dict[str, object]] = []
 
         async def listen() -> None:
@@ -121,8 +91,8 @@ async def test_sse_client_receives_the_recharge_notification(
             "/customer/recharge",
             headers=bearer(token),
             json={
-                "plan_id": shopper["plan_id"],
-                "recipient_phone_number": shopper["phone"],
+                "plan_id": shopper.plan_id,
+                "recipient_phone_number": shopper.phone_number,
                 "payment_method": "upi",
             },
         )
@@ -130,19 +100,19 @@ async def test_sse_client_receives_the_recharge_notification(
         await asyncio.wait_for(listener, timeout=5)
         assert time.monotonic() - started < 2
     assert {event["type"] for event in received} == {"payment_success", "plan_activated"}
-    assert {event["customer_id"] for event in received} == {shopper["customer_id"]}
+    assert {event["customer_id"] for event in received} == {shopper.customer_id}
 
 
 async def test_worker_delivers_the_recharge_notifications(
-    committing_client: httpx.AsyncClient, shopper: dict[str, object]
+    committing_client: httpx.AsyncClient, shopper: CommittedSetup
 ) -> None:
-    token = (await login_customer(committing_client, str(shopper["phone"])))["access_token"]
+    token = (await login_customer(committing_client, shopper.phone_number))["access_token"]
     response = await committing_client.post(
         "/customer/recharge",
         headers=bearer(token),
         json={
-            "plan_id": shopper["plan_id"],
-            "recipient_phone_number": shopper["phone"],
+            "plan_id": shopper.plan_id,
+            "recipient_phone_number": shopper.phone_number,
             "payment_method": "upi",
         },
     )
@@ -157,7 +127,7 @@ async def test_worker_delivers_the_recharge_notifications(
         rows = (
             await db.execute(
                 select(Notification.type, Notification.status).where(
-                    Notification.customer_id == shopper["customer_id"]
+                    Notification.customer_id == shopper.customer_id
                 )
             )
         ).all()
@@ -165,15 +135,15 @@ async def test_worker_delivers_the_recharge_notifications(
 
 
 async def test_alert_jobs_running_twice_at_once_create_no_duplicates(
-    committing_client: httpx.AsyncClient, shopper: dict[str, object]
+    committing_client: httpx.AsyncClient, shopper: CommittedSetup
 ) -> None:
-    token = (await login_customer(committing_client, str(shopper["phone"])))["access_token"]
+    token = (await login_customer(committing_client, shopper.phone_number))["access_token"]
     await committing_client.post(
         "/customer/recharge",
         headers=bearer(token),
         json={
-            "plan_id": shopper["plan_id"],
-            "recipient_phone_number": shopper["phone"],
+            "plan_id": shopper.plan_id,
+            "recipient_phone_number": shopper.phone_number,
             "payment_method": "upi",
         },
     )
@@ -192,14 +162,14 @@ async def test_alert_jobs_running_twice_at_once_create_no_duplicates(
             select(func.count())
             .select_from(Notification)
             .where(
-                Notification.customer_id == shopper["customer_id"],
+                Notification.customer_id == shopper.customer_id,
                 Notification.type == "plan_expiry",
             )
         )
         subscriptions = await db.scalar(
             select(func.count())
             .select_from(Subscription)
-            .where(Subscription.phone_number == shopper["phone"])
+            .where(Subscription.phone_number == shopper.phone_number)
         )
     assert (count, subscriptions) == (1, 1)
 

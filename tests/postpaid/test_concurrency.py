@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from decimal import Decimal
 
 import httpx
@@ -11,39 +10,25 @@ from sqlalchemy import func, select
 
 from nexa.core.db import get_sessionmaker
 from nexa.models import (
-    Category,
-    Plan,
     PlanType,
     PostpaidSecondaryNumber,
 )
-from tests.cleanup import purge
-from tests.factories.accounts import make_customer, unique_phone
+from tests.cleanup import committed_customer_and_plan
+from tests.factories.accounts import unique_phone
 from tests.helpers import bearer, login_customer
 
 
 async def test_concurrent_secondary_numbers_stop_at_the_maximum(
     committing_client: httpx.AsyncClient,
 ) -> None:
-    async with get_sessionmaker()() as db, db.begin():
-        owner = await make_customer(db)
-        category = Category(category_name=f"Family race {uuid.uuid4().hex[:8]}")
-        db.add(category)
-        await db.flush()
-        plan = Plan(
-            category_id=category.category_id,
-            plan_name="Family race",
-            plan_type=PlanType.postpaid,
-            price=Decimal("699.00"),
-            validity_days=30,
-            description="x",
-            data_allowance_mb=1000,
-            max_secondary_numbers=2,
-        )
-        db.add(plan)
-        await db.flush()
-        owner_id, owner_phone = owner.customer_id, owner.phone_number
-        plan_id, category_id = plan.plan_id, category.category_id
-    activation_id = None
+    setup = await committed_customer_and_plan(
+        plan_name="Family race",
+        plan_type=PlanType.postpaid,
+        price=Decimal("699.00"),
+        validity_days=30,
+        max_secondary_numbers=2,
+    )
+    owner_phone, plan_id = setup.phone_number, setup.plan_id
     try:
         headers = bearer((await login_customer(committing_client, owner_phone))["access_token"])
         activation_id = (
@@ -76,9 +61,4 @@ async def test_concurrent_secondary_numbers_stop_at_the_maximum(
             )
         assert count == 2
     finally:
-        await purge(
-            customer_ids=[owner_id],
-            phones=[owner_phone],
-            plan_ids=[plan_id],
-            category_ids=[category_id],
-        )
+        await setup.purge()

@@ -7,28 +7,21 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from nexa.core.db import get_sessionmaker
 from nexa.models import (
-    AuthSession,
-    Category,
-    Customer,
-    IdempotencyKey,
-    Line,
     Notification,
-    Plan,
-    PlanType,
     Subscription,
     SubscriptionQueue,
     Transaction,
 )
 from nexa.recharge import tasks
-from tests.factories.accounts import DEFAULT_PASSWORD, make_customer
+from tests.cleanup import committed_customer_and_plan
+from tests.factories.accounts import DEFAULT_PASSWORD
 from tests.helpers import bearer, login_customer
 
 
@@ -37,49 +30,18 @@ class Committed:
     customer_id: int
     phone_number: str
     plan_id: int
-    category_id: int
     headers: dict[str, str]
 
 
 @pytest.fixture
 async def committed(committing_client: httpx.AsyncClient) -> AsyncIterator[Committed]:
     """A customer and a plan that really exist (committed), removed afterwards."""
-    async with get_sessionmaker()() as db, db.begin():
-        customer = await make_customer(db)
-        category = Category(category_name=f"Concurrency {uuid.uuid4().hex[:8]}")
-        db.add(category)
-        await db.flush()
-        plan = Plan(
-            category_id=category.category_id,
-            plan_name="Race plan",
-            plan_type=PlanType.prepaid,
-            price=Decimal("199.00"),
-            validity_days=28,
-            description="x",
-            data_allowance_mb=1000,
-        )
-        db.add(plan)
-        await db.flush()
-        ids = (customer.customer_id, customer.phone_number, plan.plan_id, category.category_id)
-    tokens = await login_customer(committing_client, ids[1], DEFAULT_PASSWORD)
-    yield Committed(*ids, headers=bearer(tokens["access_token"]))
-    async with get_sessionmaker()() as db, db.begin():
-        customer_id, phone, plan_id, category_id = ids
-        await db.execute(delete(Notification).where(Notification.customer_id == customer_id))
-        await db.execute(delete(SubscriptionQueue).where(SubscriptionQueue.phone_number == phone))
-        await db.execute(
-            update(Transaction).where(Transaction.plan_id == plan_id).values(subscription_id=None)
-        )
-        await db.execute(delete(Subscription).where(Subscription.phone_number == phone))
-        await db.execute(delete(Transaction).where(Transaction.plan_id == plan_id))
-        await db.execute(delete(Line).where(Line.phone_number == phone))
-        await db.execute(
-            delete(IdempotencyKey).where(IdempotencyKey.owner == f"customer:{customer_id}")
-        )
-        await db.execute(delete(AuthSession).where(AuthSession.subject_id == customer_id))
-        await db.execute(delete(Customer).where(Customer.customer_id == customer_id))
-        await db.execute(delete(Plan).where(Plan.plan_id == plan_id))
-        await db.execute(delete(Category).where(Category.category_id == category_id))
+    setup = await committed_customer_and_plan(plan_name="Race plan")
+    tokens = await login_customer(committing_client, setup.phone_number, DEFAULT_PASSWORD)
+    yield Committed(
+        setup.customer_id, setup.phone_number, setup.plan_id, bearer(tokens["access_token"])
+    )
+    await setup.purge()
 
 
 def body(c: Committed) -> dict[str, object]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from decimal import Decimal
 
 import httpx
 from sqlalchemy import func, select
 
 from nexa.core.db import get_sessionmaker
-from nexa.models import Category, Customer, Plan, PlanType, ReferralDiscount, Transaction
-from tests.cleanup import purge
+from nexa.models import Customer, ReferralDiscount, Transaction
+from tests.cleanup import committed_customer_and_plan, purge
 from tests.factories.accounts import DEFAULT_PASSWORD, make_customer, unique_phone
 from tests.helpers import bearer, login_customer
 
@@ -78,24 +77,8 @@ async def test_two_registrations_racing_on_a_single_use_code(
 async def test_two_concurrent_recharges_spend_one_voucher_once(
     committing_client: httpx.AsyncClient,
 ) -> None:
-    async with get_sessionmaker()() as db, db.begin():
-        referrer = await make_customer(db)
-        category = Category(category_name=f"Voucher race {uuid.uuid4().hex[:8]}")
-        db.add(category)
-        await db.flush()
-        plan = Plan(
-            category_id=category.category_id,
-            plan_name="Voucher race",
-            plan_type=PlanType.prepaid,
-            price=Decimal("100.00"),
-            validity_days=28,
-            description="x",
-            data_allowance_mb=1000,
-        )
-        db.add(plan)
-        await db.flush()
-        referrer_id, referrer_phone = referrer.customer_id, referrer.phone_number
-        plan_id, category_id = plan.plan_id, category.category_id
+    setup = await committed_customer_and_plan(plan_name="Voucher race", price=Decimal("100.00"))
+    referrer_phone, plan_id = setup.phone_number, setup.plan_id
     holder_phone = unique_phone()
     recipients = [unique_phone(), unique_phone()]
     holder_id = None
@@ -150,10 +133,7 @@ async def test_two_concurrent_recharges_spend_one_voucher_once(
             )
         assert (discounted, used) == (1, 1)
     finally:
-        ids = [referrer_id] + ([holder_id] if holder_id else [])
-        await purge(
-            customer_ids=ids,
-            phones=[*recipients, holder_phone],
-            plan_ids=[plan_id],
-            category_ids=[category_id],
-        )
+        if holder_id:
+            setup.extra_customer_ids.append(holder_id)
+        setup.extra_phones.extend([*recipients, holder_phone])
+        await setup.purge()
