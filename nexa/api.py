@@ -17,6 +17,7 @@ from nexa.cms.admin_router import router as cms_admin_router
 from nexa.cms.router import router as cms_router
 from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
+from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router
 from nexa.notification.admin_router import router as notification_admin_router
 from nexa.notification.router import router as notification_router
@@ -50,6 +51,7 @@ ADMIN_ROUTERS = [
     notification_admin_router,
     cms_admin_router,
     catalog_admin_router,
+    customer_admin_router,
 ]
 
 

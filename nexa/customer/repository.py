@@ -6,7 +6,17 @@ from typing import Any
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.models import AccountStatus, Customer, StatusReason
+from nexa.models import (
+    AccountStatus,
+    Customer,
+    PaymentStatus,
+    ReferralProgram,
+    StatusReason,
+    Subscription,
+    SubscriptionQueue,
+    SubscriptionStatus,
+    Transaction,
+)
 
 
 class CustomerRepository:
@@ -149,3 +159,106 @@ class CustomerRepository:
                 ),
                 changes,
             )
+
+    async def admin_search(
+        self,
+        *,
+        customer_id: int | None,
+        search_term: str | None,
+        phone_number: str | None,
+        full_name: str | None,
+        account_status: AccountStatus | None,
+        days_inactive_min: int | None,
+        days_inactive_max: int | None,
+        now: datetime,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Any], int]:
+        """Customers (not deleted) with their purchase figures, newest first, one query."""
+        conditions: list[Any] = [Customer.deleted_at.is_(None)]
+        if customer_id is not None:
+            conditions.append(Customer.customer_id == customer_id)
+        if search_term:
+            pattern = f"%{search_term.lower()}%"
+            conditions.append(
+                func.lower(Customer.full_name).like(pattern) | Customer.phone_number.like(pattern)
+            )
+        if phone_number:
+            conditions.append(Customer.phone_number.like(f"%{phone_number}%"))
+        if full_name:
+            conditions.append(func.lower(Customer.full_name).like(f"%{full_name.lower()}%"))
+        if account_status is not None:
+            conditions.append(Customer.account_status == account_status)
+        if days_inactive_min is not None:
+            conditions.append(Customer.days_inactive >= days_inactive_min)
+        if days_inactive_max is not None:
+            conditions.append(Customer.days_inactive <= days_inactive_max)
+        paid = (Transaction.customer_id == Customer.customer_id) & (
+            Transaction.payment_status == PaymentStatus.success
+        )
+        figures = [
+            select(func.count()).where(paid).scalar_subquery().label("total_transactions"),
+            select(func.coalesce(func.sum(Transaction.final_amount), 0))
+            .where(paid)
+            .scalar_subquery()
+            .label("total_spent"),
+            select(func.count())
+            .where(
+                Subscription.customer_id == Customer.customer_id,
+                Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
+                Subscription.expiry_date > now,
+            )
+            .scalar_subquery()
+            .label("active_subscriptions"),
+            select(func.count())
+            .where(
+                SubscriptionQueue.customer_id == Customer.customer_id,
+                SubscriptionQueue.processed_at.is_(None),
+            )
+            .scalar_subquery()
+            .label("queued_subscriptions"),
+            select(ReferralProgram.referral_code)
+            .where(
+                ReferralProgram.referrer_customer_id == Customer.customer_id,
+                ReferralProgram.is_active.is_(True),
+            )
+            .limit(1)
+            .scalar_subquery()
+            .label("referral_code"),
+        ]
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(Customer).where(*conditions)
+            )
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(Customer, *figures)
+            .where(*conditions)
+            .order_by(Customer.created_at.desc(), Customer.customer_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows), int(total)
+
+    async def status_counts(self, today: datetime, week: datetime) -> Any:
+        return (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(Customer.account_status == AccountStatus.active),
+                    func.count().filter(Customer.account_status == AccountStatus.inactive),
+                    func.count().filter(Customer.account_status == AccountStatus.suspended),
+                    func.count().filter(Customer.created_at >= today),
+                    func.count().filter(Customer.created_at >= week),
+                ).where(Customer.deleted_at.is_(None))
+            )
+        ).one()
+
+    async def get_for_update(self, customer_id: int) -> Customer | None:
+        return (
+            await self.session.execute(
+                select(Customer)
+                .where(Customer.customer_id == customer_id, Customer.deleted_at.is_(None))
+                .with_for_update()
+            )
+        ).scalar_one_or_none()

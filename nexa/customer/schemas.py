@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from nexa.core.schemas import CUSTOMER_PASSWORD_MIN, PASSWORD_MAX, Name, PhoneNumber, Schema
-from nexa.models import AccountStatus
+from nexa.core.schemas import (
+    CUSTOMER_PASSWORD_MIN,
+    PASSWORD_MAX,
+    Money,
+    Name,
+    PhoneNumber,
+    Schema,
+)
+from nexa.models import AccountStatus, StatusReason
 
 FullName = Field(max_length=255)
 PictureUrl = Field(default=None, max_length=300)
@@ -57,3 +65,36 @@ class CustomerProfileUpdate(Schema):
 class ChangePasswordRequest(Schema):
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
     new_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class CustomerDetailResponse(CustomerResponse):
+    """The reference's detail fields (D-46: returned, not stripped) on every list row."""
+
+    total_transactions: int = 0
+    total_spent: Money = Decimal("0.00")
+    active_subscriptions: int = 0
+    queued_subscriptions: int = 0
+    referral_code: str | None = None
+    status_reason: StatusReason | None = None
+    status_changed_at: datetime | None = None
+    status_note: str | None = None
+
+
+class CustomerStatsResponse(Schema):
+    total_customers: int
+    active_customers: int
+    inactive_customers: int
+    suspended_customers: int
+    new_customers_today: int
+    new_customers_this_week: int
+
+
+class SuspendRequest(Schema):
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class StatusChangeResponse(Schema):
+    message: str
+    customer_id: int
+    account_status: AccountStatus
+    sessions_revoked: int

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.auth import service as auth_service
-from nexa.core.errors import BadRequest
+from nexa.core import clock
+from nexa.core.config import get_settings
+from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
 from nexa.customer.repository import CustomerRepository
-from nexa.customer.schemas import CustomerProfileUpdate, CustomerRegister
-from nexa.models import AccountStatus, Customer
+from nexa.customer.schemas import (
+    CustomerDetailResponse,
+    CustomerProfileUpdate,
+    CustomerRegister,
+    CustomerResponse,
+    CustomerStatsResponse,
+    StatusChangeResponse,
+)
+from nexa.models import AccountStatus, Customer, StatusReason, UserType
 from nexa.referral import service as referral_service
 
 
@@ -86,3 +96,80 @@ async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None
 async def record_plan_activation(db: AsyncSession, phone_number: str, at: datetime) -> None:
     """A plan started on this number: its owner (if registered) is active again."""
     await CustomerRepository(db).record_plan_activation(phone_number, at)
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+def _detail(row: Any) -> CustomerDetailResponse:
+    customer = row[0]
+    return CustomerDetailResponse.model_validate(
+        {
+            **CustomerResponse.model_validate(customer).model_dump(),
+            "status_reason": customer.status_reason,
+            "status_changed_at": customer.status_changed_at,
+            "status_note": customer.status_note,
+            "total_transactions": row.total_transactions,
+            "total_spent": row.total_spent,
+            "active_subscriptions": row.active_subscriptions,
+            "queued_subscriptions": row.queued_subscriptions,
+            "referral_code": row.referral_code,
+        }
+    )
+
+
+async def admin_search(
+    db: AsyncSession, *, skip: int, limit: int, **filters: Any
+) -> tuple[list[CustomerDetailResponse], int]:
+    rows, total = await CustomerRepository(db).admin_search(
+        now=clock.now(), skip=skip, limit=limit, **filters
+    )
+    if filters.get("customer_id") is not None and not rows:
+        raise CustomerNotFound(f"Customer {filters['customer_id']} not found")
+    return [_detail(row) for row in rows], total
+
+
+async def admin_stats(db: AsyncSession) -> CustomerStatsResponse:
+    today = clock.business_midnight()
+    monday = today - timedelta(days=today.astimezone(get_settings().business_timezone).weekday())
+    row = await CustomerRepository(db).status_counts(today, monday)
+    return CustomerStatsResponse(
+        total_customers=row[0],
+        active_customers=row[1],
+        inactive_customers=row[2],
+        suspended_customers=row[3],
+        new_customers_today=row[4],
+        new_customers_this_week=row[5],
+    )
+
+
+async def set_status(
+    db: AsyncSession, customer_id: int, status: AccountStatus, reason: str | None = None
+) -> StatusChangeResponse:
+    """Q-03: deactivation and suspension shut the customer out at once (sessions revoked);
+    activation lets them back in."""
+    customer = await CustomerRepository(db).get_for_update(customer_id)
+    if customer is None:
+        raise CustomerNotFound(f"Customer {customer_id} not found")
+    customer.account_status = status
+    customer.status_reason = None if status == AccountStatus.active else StatusReason.admin
+    customer.status_changed_at = clock.now()
+    customer.status_note = reason
+    if status == AccountStatus.active:
+        customer.days_inactive = 0
+        customer.inactivity_warning_level = 0
+    await db.flush()
+    revoked = 0
+    if status != AccountStatus.active:
+        revoked = await auth_service.revoke_sessions(
+            db, UserType.customer, customer_id, f"account_{status.value}"
+        )
+    verb = {"active": "activated", "inactive": "deactivated", "suspended": "suspended"}[status]
+    message = f"Customer {verb}" + (f": {reason}" if reason else "")
+    return StatusChangeResponse(
+        message=message, customer_id=customer_id, account_status=status, sessions_revoked=revoked
+    )

@@ -37,6 +37,8 @@ class Customer(Timestamps, Base):
         str_enum(StatusReason, "status_reason")
     )
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # why an admin suspended the account (shown to admins, never to the customer)
+    status_note: Mapped[str | None] = mapped_column(String(255))
     last_active_plan_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     days_inactive: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     inactivity_warning_level: Mapped[int] = mapped_column(
