@@ -19,6 +19,8 @@ from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
 from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router
+from nexa.linked_account.admin_router import router as linked_admin_router
+from nexa.linked_account.router import router as linked_router
 from nexa.notification.admin_router import router as notification_admin_router
 from nexa.notification.router import router as notification_router
 from nexa.postpaid.admin_router import router as postpaid_admin_router
@@ -41,6 +43,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     notification_router,
     cms_router,
     catalog_router,
+    linked_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -52,6 +55,7 @@ ADMIN_ROUTERS = [
     cms_admin_router,
     catalog_admin_router,
     customer_admin_router,
+    linked_admin_router,
 ]
 
 
