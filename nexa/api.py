@@ -19,6 +19,8 @@ from nexa.core.auth import current_admin
 from nexa.core.config import get_settings
 from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router
+from nexa.history.admin_router import router as history_admin_router
+from nexa.history.router import router as history_router
 from nexa.linked_account.admin_router import router as linked_admin_router
 from nexa.linked_account.router import router as linked_router
 from nexa.notification.admin_router import router as notification_admin_router
@@ -44,6 +46,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     cms_router,
     catalog_router,
     linked_router,
+    history_router,
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -56,6 +59,7 @@ ADMIN_ROUTERS = [
     catalog_admin_router,
     customer_admin_router,
     linked_admin_router,
+    history_admin_router,
 ]
 
 

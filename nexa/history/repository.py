@@ -1,0 +1,177 @@
+"""Read-only views of purchases and subscriptions (joins, never one query per row)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import (
+    Customer,
+    Offer,
+    PaymentMethod,
+    PaymentStatus,
+    Plan,
+    Subscription,
+    SubscriptionQueue,
+    SubscriptionStatus,
+    Transaction,
+    TransactionType,
+)
+
+
+@dataclass(frozen=True)
+class TransactionFilter:
+    transaction_id: int | None = None
+    customer_id: int | None = None
+    customer_phone: str | None = None
+    recipient_phone_number: str | None = None
+    plan_id: int | None = None
+    transaction_type: TransactionType | None = None
+    payment_status: PaymentStatus | None = None
+    payment_method: PaymentMethod | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+    def conditions(self) -> list[Any]:
+        checks: list[tuple[Any, Any]] = [
+            (self.transaction_id, Transaction.transaction_id == self.transaction_id),
+            (self.customer_id, Transaction.customer_id == self.customer_id),
+            (
+                self.recipient_phone_number,
+                Transaction.recipient_phone_number == self.recipient_phone_number,
+            ),
+            (self.plan_id, Transaction.plan_id == self.plan_id),
+            (self.transaction_type, Transaction.transaction_type == self.transaction_type),
+            (self.payment_status, Transaction.payment_status == self.payment_status),
+            (self.payment_method, Transaction.payment_method == self.payment_method),
+            (self.date_from, Transaction.transaction_date >= self.date_from),
+            (self.date_to, Transaction.transaction_date < self.date_to),
+            (self.min_amount, Transaction.final_amount >= self.min_amount),
+            (self.max_amount, Transaction.final_amount <= self.max_amount),
+        ]
+        conditions = [condition for value, condition in checks if value is not None]
+        if self.customer_phone:
+            conditions.append(Customer.phone_number.like(f"%{self.customer_phone}%"))
+        return conditions
+
+
+def _transactions(filters: TransactionFilter) -> Any:
+    return (
+        select(
+            Transaction,
+            Customer.full_name.label("customer_name"),
+            Customer.phone_number.label("customer_phone"),
+            Plan.plan_name,
+            Offer.offer_name,
+        )
+        .join(Customer, Customer.customer_id == Transaction.customer_id)
+        .join(Plan, Plan.plan_id == Transaction.plan_id)
+        .outerjoin(Offer, Offer.offer_id == Transaction.offer_id)
+        .where(*filters.conditions())
+    )
+
+
+class HistoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def transactions(
+        self, filters: TransactionFilter, skip: int, limit: int
+    ) -> tuple[list[Any], int]:
+        query = _transactions(filters)
+        total = (
+            await self.session.execute(select(func.count()).select_from(query.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            query.order_by(Transaction.transaction_date.desc(), Transaction.transaction_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows), int(total)
+
+    async def stream_transactions(
+        self, filters: TransactionFilter, chunk: int = 2000
+    ) -> AsyncIterator[Any]:
+        """Every matching row, oldest first, through a server-side cursor (flat memory)."""
+        result = await self.session.stream(
+            _transactions(filters)
+            .order_by(Transaction.transaction_date, Transaction.transaction_id)
+            .execution_options(yield_per=chunk)
+        )
+        async for row in result:
+            yield row
+
+    def _subscriptions(self, customer_id: int | None, now: datetime) -> Any:
+        query = (
+            select(
+                Subscription,
+                Plan.plan_name,
+                Customer.full_name.label("customer_name"),
+                Customer.phone_number.label("customer_phone"),
+            )
+            .join(Plan, Plan.plan_id == Subscription.plan_id)
+            .join(Customer, Customer.customer_id == Subscription.customer_id)
+            .where(Subscription.status == SubscriptionStatus.active, Subscription.expiry_date > now)
+        )
+        if customer_id is not None:
+            query = query.where(Subscription.customer_id == customer_id)
+        return query
+
+    async def active_subscriptions(
+        self,
+        customer_id: int | None,
+        now: datetime,
+        skip: int,
+        limit: int,
+        *,
+        topups_only: bool = False,
+        phone_number: str | None = None,
+    ) -> tuple[list[Any], int]:
+        query = self._subscriptions(customer_id, now)
+        if topups_only:
+            query = query.where(Subscription.is_topup.is_(True))
+        if phone_number:
+            query = query.where(Subscription.phone_number == phone_number)
+        total = (
+            await self.session.execute(select(func.count()).select_from(query.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            query.order_by(Subscription.expiry_date, Subscription.subscription_id)
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows), int(total)
+
+    async def queue(self, customer_id: int | None, skip: int, limit: int) -> tuple[list[Any], int]:
+        query = (
+            select(
+                SubscriptionQueue,
+                Subscription.plan_id,
+                Plan.plan_name,
+                Customer.full_name.label("customer_name"),
+                Customer.phone_number.label("customer_phone"),
+            )
+            .join(Subscription, Subscription.subscription_id == SubscriptionQueue.subscription_id)
+            .join(Plan, Plan.plan_id == Subscription.plan_id)
+            .join(Customer, Customer.customer_id == SubscriptionQueue.customer_id)
+            .where(SubscriptionQueue.processed_at.is_(None))
+        )
+        if customer_id is not None:
+            query = query.where(SubscriptionQueue.customer_id == customer_id)
+        total = (
+            await self.session.execute(select(func.count()).select_from(query.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            query.order_by(SubscriptionQueue.phone_number, SubscriptionQueue.queue_position)
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows), int(total)
