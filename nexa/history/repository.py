@@ -41,23 +41,24 @@ class TransactionFilter:
     max_amount: Decimal | None = None
 
     def conditions(self) -> list[Any]:
-        checks: list[tuple[Any, Any]] = [
-            (self.transaction_id, Transaction.transaction_id == self.transaction_id),
-            (self.customer_id, Transaction.customer_id == self.customer_id),
-            (
-                self.recipient_phone_number,
-                Transaction.recipient_phone_number == self.recipient_phone_number,
-            ),
-            (self.plan_id, Transaction.plan_id == self.plan_id),
-            (self.transaction_type, Transaction.transaction_type == self.transaction_type),
-            (self.payment_status, Transaction.payment_status == self.payment_status),
-            (self.payment_method, Transaction.payment_method == self.payment_method),
-            (self.date_from, Transaction.transaction_date >= self.date_from),
-            (self.date_to, Transaction.transaction_date < self.date_to),
-            (self.min_amount, Transaction.final_amount >= self.min_amount),
-            (self.max_amount, Transaction.final_amount <= self.max_amount),
-        ]
-        conditions = [condition for value, condition in checks if value is not None]
+        equal = {
+            Transaction.transaction_id: self.transaction_id,
+            Transaction.customer_id: self.customer_id,
+            Transaction.recipient_phone_number: self.recipient_phone_number,
+            Transaction.plan_id: self.plan_id,
+            Transaction.transaction_type: self.transaction_type,
+            Transaction.payment_status: self.payment_status,
+            Transaction.payment_method: self.payment_method,
+        }
+        conditions = [column == value for column, value in equal.items() if value is not None]
+        if self.date_from is not None:
+            conditions.append(Transaction.transaction_date >= self.date_from)
+        if self.date_to is not None:
+            conditions.append(Transaction.transaction_date < self.date_to)
+        if self.min_amount is not None:
+            conditions.append(Transaction.final_amount >= self.min_amount)
+        if self.max_amount is not None:
+            conditions.append(Transaction.final_amount <= self.max_amount)
         if self.customer_phone:
             conditions.append(Customer.phone_number.like(f"%{self.customer_phone}%"))
         return conditions
@@ -100,10 +101,10 @@ class HistoryRepository:
     async def stream_transactions(
         self, filters: TransactionFilter, chunk: int = 2000
     ) -> AsyncIterator[Any]:
-        """Every matching row, oldest first, through a server-side cursor (flat memory)."""
+        """Every matching row, newest first, through a server-side cursor (flat memory)."""
         result = await self.session.stream(
             _transactions(filters)
-            .order_by(Transaction.transaction_date, Transaction.transaction_id)
+            .order_by(Transaction.transaction_date.desc(), Transaction.transaction_id.desc())
             .execution_options(yield_per=chunk)
         )
         async for row in result:
