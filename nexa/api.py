@@ -10,6 +10,7 @@ from starlette.routing import compile_path
 
 from nexa import health
 from nexa.admin.router import router as admin_accounts_router
+from nexa.analytics.admin_router import router as analytics_admin_router
 from nexa.auth.router import router as auth_router
 from nexa.catalog.admin_router import router as catalog_admin_router
 from nexa.catalog.router import router as catalog_router
@@ -60,6 +61,7 @@ ADMIN_ROUTERS = [
     customer_admin_router,
     linked_admin_router,
     history_admin_router,
+    analytics_admin_router,
 ]
 
 

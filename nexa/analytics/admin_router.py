@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from nexa.analytics import service
+from nexa.analytics.schemas import (
+    DailyRevenue,
+    Dashboard,
+    GrowthDay,
+    PeriodRevenue,
+    PlanPerformance,
+    ReferralDay,
+)
+from nexa.core.auth import SessionDep
+
+router = APIRouter(prefix="/analytics", tags=["Analytics & Reports"])
+Days = Annotated[int, Query(ge=1, le=366, description="Calendar days up to today")]
+
+
+@router.get("/dashboard", response_model=Dashboard)
+async def get_dashboard_analytics(db: SessionDep) -> Dashboard:
+    """Today's and all-time revenue, customers, transactions, the 3 best-selling plans."""
+    return await service.dashboard(db)
+
+
+@router.get("/revenue", response_model=list[DailyRevenue] | list[PeriodRevenue])
+async def get_revenue_analytics(
+    db: SessionDep,
+    period: Annotated[service.Period, Query(description="daily, weekly, monthly")] = "daily",
+    days: Days = 30,
+) -> list[DailyRevenue] | list[PeriodRevenue]:
+    """Successful payments per day, ISO week or month; periods without any are zeros."""
+    return await service.revenue(db, period, days)
+
+
+@router.get("/customers/growth", response_model=list[GrowthDay])
+async def get_customer_growth_analytics(db: SessionDep, days: Days = 90) -> list[GrowthDay]:
+    return await service.customer_growth(db, days)
+
+
+@router.get("/referrals/trend", response_model=list[ReferralDay])
+async def get_referral_trend_analytics(db: SessionDep, days: Days = 90) -> list[ReferralDay]:
+    return await service.referral_trend(db, days)
+
+
+@router.get("/plans/performance", response_model=list[PlanPerformance])
+async def get_plan_performance(
+    db: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> list[PlanPerformance]:
+    return await service.plan_performance(db, limit)
