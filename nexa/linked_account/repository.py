@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,14 +22,40 @@ Primary = aliased(Customer)
 Linked = aliased(Customer)
 
 
+def for_primary(customer_id: int) -> Any:
+    return LinkedAccount.primary_customer_id == customer_id
+
+
+def for_link(linked_account_id: int) -> Any:
+    return LinkedAccount.linked_account_id == linked_account_id
+
+
+def linked_to_phone(phone_number: str) -> Any:
+    return LinkedAccount.linked_phone_number == phone_number
+
+
+def phone_contains(fragment: str) -> Any:
+    return LinkedAccount.linked_phone_number.contains(fragment, autoescape=True)
+
+
+def _paid_by(payer_id: int, phone_number: str) -> list[Any]:
+    """Subscriptions of the number bought through a transaction this payer paid (with the
+    transaction joined on `subscription.transaction_id`)."""
+    return [Transaction.customer_id == payer_id, Subscription.phone_number == phone_number]
+
+
+def _active(now: datetime) -> Any:
+    return and_(Subscription.status == SubscriptionStatus.active, Subscription.expiry_date > now)
+
+
 class LinkedAccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def lock_owner(self, customer_id: int) -> None:
-        """Serialise link changes of one customer (the limit holds under concurrency)."""
+        """Serialise link creation per primary customer until commit (the limit holds)."""
         await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('linked:' || :id))"),
+            text("SELECT pg_advisory_xact_lock(hashtextextended('linked_account:' || :id, 0))"),
             {"id": str(customer_id)},
         )
 
@@ -64,7 +90,7 @@ class LinkedAccountRepository:
         await self.session.flush()
 
     def _listing(self) -> Any:
-        """Links with both customers' names, the linked number resolved now (Q-22)."""
+        """Links with both customers' names; the linked number resolved now (Q-22)."""
         return (
             select(
                 LinkedAccount.linked_account_id,
@@ -84,19 +110,21 @@ class LinkedAccountRepository:
                     Linked.deleted_at.is_(None),
                 ),
             )
+            .order_by(LinkedAccount.created_at, LinkedAccount.linked_account_id)
         )
 
-    async def listing(self, conditions: list[Any], skip: int, limit: int) -> tuple[list[Any], int]:
-        query = self._listing().where(*conditions)
-        total = (
-            await self.session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            query.order_by(LinkedAccount.created_at, LinkedAccount.linked_account_id)
-            .offset(skip)
-            .limit(limit)
+    async def rows(self, conditions: list[Any]) -> list[Any]:
+        """Every matching link (small sets: one customer's links)."""
+        return list(await self.session.execute(self._listing().where(*conditions)))
+
+    async def page(self, conditions: list[Any], skip: int, limit: int) -> tuple[list[Any], int]:
+        total = await self.session.scalar(
+            select(func.count()).select_from(LinkedAccount).where(*conditions)
         )
-        return list(rows), int(total)
+        rows = await self.session.execute(
+            self._listing().where(*conditions).offset(skip).limit(limit)
+        )
+        return list(rows), int(total or 0)
 
     async def spending(
         self,
@@ -124,10 +152,35 @@ class LinkedAccountRepository:
             )
         ).one()
 
+    async def count_active_paid(self, payer_id: int, phone_number: str, now: datetime) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count())
+                    .select_from(Subscription)
+                    .join(Transaction, Transaction.transaction_id == Subscription.transaction_id)
+                    .where(*_paid_by(payer_id, phone_number), _active(now))
+                )
+            ).scalar_one()
+        )
+
     async def paid_subscriptions(
-        self, payer_id: int, phone_number: str, now: datetime
-    ) -> list[Any]:
-        """Active and queued plans of the number that this payer bought."""
+        self, payer_id: int, phone_number: str, now: datetime, skip: int, limit: int
+    ) -> tuple[list[Any], int]:
+        """Active and queued plans of the number that this payer bought: active first (the
+        base plan before its top-ups), then the queue in order."""
+        conditions = [
+            *_paid_by(payer_id, phone_number),
+            or_(Subscription.status == SubscriptionStatus.queued, _active(now)),
+        ]
+        total = (
+            await self.session.execute(
+                select(func.count())
+                .select_from(Subscription)
+                .join(Transaction, Transaction.transaction_id == Subscription.transaction_id)
+                .where(*conditions)
+            )
+        ).scalar_one()
         rows = await self.session.execute(
             select(
                 Subscription,
@@ -144,20 +197,18 @@ class LinkedAccountRepository:
                     SubscriptionQueue.processed_at.is_(None),
                 ),
             )
-            .where(
-                Transaction.customer_id == payer_id,
-                Subscription.phone_number == phone_number,
-                (
-                    (Subscription.status == SubscriptionStatus.queued)
-                    | (
-                        (Subscription.status == SubscriptionStatus.active)
-                        & (Subscription.expiry_date > now)
-                    )
-                ),
+            .where(*conditions)
+            .order_by(
+                case((Subscription.status == SubscriptionStatus.active, 0), else_=1),
+                Subscription.is_topup,
+                SubscriptionQueue.queue_position,
+                Subscription.expiry_date,
+                Subscription.subscription_id,
             )
-            .order_by(Subscription.expiry_date)
+            .offset(skip)
+            .limit(limit)
         )
-        return list(rows)
+        return list(rows), int(total)
 
     async def customer(self, customer_id: int) -> Any:
         return (
@@ -167,19 +218,3 @@ class LinkedAccountRepository:
                 )
             )
         ).first()
-
-
-def for_primary(customer_id: int) -> Any:
-    return LinkedAccount.primary_customer_id == customer_id
-
-
-def for_link(linked_account_id: int) -> Any:
-    return LinkedAccount.linked_account_id == linked_account_id
-
-
-def linked_to_phone(phone_number: str) -> Any:
-    return LinkedAccount.linked_phone_number == phone_number
-
-
-def phone_contains(fragment: str) -> Any:
-    return LinkedAccount.linked_phone_number.like(f"%{fragment}%")

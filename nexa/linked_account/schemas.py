@@ -1,12 +1,27 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from nexa.core.schemas import DbId, Gigabytes, Money, PhoneNumber, Schema
+from nexa.core.schemas import MAX_DB_ID, DbId, Gigabytes, Money, PhoneNumber, Schema
 from nexa.models import PaymentMethod, SubscriptionStatus
 from nexa.recharge.schemas import RechargeResponse
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bare_date(value: Any) -> Any:
+    """`2026-03-01` is a calendar day (not midnight UTC, which a datetime would parse it as)."""
+    if isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
+        return date.fromisoformat(value.strip())
+    return value
+
+
+# a query bound: an instant (no zone means UTC), or a bare date meaning that calendar day
+DateOrInstant = Annotated[datetime | date, BeforeValidator(_bare_date)]
 
 
 class LinkedAccountBase(Schema):
@@ -17,25 +32,38 @@ class LinkedAccountResponse(Schema):
     linked_account_id: int
     primary_customer_id: int
     linked_phone_number: str
+    # resolved from the customer table on every read (Q-22), never stored
     linked_customer_id: int | None = None
     created_at: datetime
     primary_customer_name: str | None = None
     linked_customer_name: str | None = None
     is_registered_user: bool = False
-    # with ?linked_account_id= (Q-22)
-    active_subscriptions: int | None = None
-    total_spent: Money | None = None
+    # NEXA: filled only when one link is asked for (`?linked_account_id=`, Q-22)
+    active_subscriptions: int | None = Field(
+        default=None, description="Plans active now on the number that you paid for"
+    )
+    total_spent: Money | None = Field(
+        default=None, description="What you paid for this number (successful payments)"
+    )
 
 
 class RechargeLinkedRequest(Schema):
-    linked_account_id: int | None = Field(default=None, description="ignored: the path wins")
+    linked_account_id: int = Field(
+        ge=-MAX_DB_ID, le=MAX_DB_ID, description="Required by the reference; the path value wins"
+    )
     plan_id: DbId
-    offer_id: int | None = Field(default=None, le=2**63 - 1)
+    # 0 or a negative value means "no offer", as the reference clients send
+    offer_id: int | None = Field(default=None, le=MAX_DB_ID)
     payment_method: PaymentMethod
-    use_referral_discount: bool = True
+    use_referral_discount: bool = Field(
+        default=True, description="Apply your referral voucher (it replaces the offer)"
+    )
 
 
 class RechargeLinkedResponse(RechargeResponse):
+    """The reference fields (`transaction_id`, `linked_phone_number`, `plan_name`,
+    `final_amount`, `message`) plus everything the own recharge answers."""
+
     linked_phone_number: str
 
 
@@ -44,20 +72,31 @@ class LinkedSpending(Schema):
     linked_phone_number: str
     total_spent: Money
     transaction_count: int
-    last_recharge_at: datetime | None
+    last_recharge_at: datetime | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = Field(default=None, description="exclusive")
 
 
 class LinkedSubscription(Schema):
     subscription_id: int
+    transaction_id: int
+    plan_id: int
     plan_name: str
     phone_number: str
     is_topup: bool
     status: SubscriptionStatus
-    activation_date: datetime | None
+    # actual start when active, expected start when queued
+    activation_date: datetime | None = None
     expiry_date: datetime
     queue_position: int | None = None
+    data_allowance_mb: int
+    data_allowance_gb: Gigabytes
     data_balance_mb: int
     data_balance_gb: Gigabytes
+    daily_data_limit_mb: int | None = None
+    daily_data_limit_gb: Gigabytes | None = None
+    daily_data_used_mb: int
+    daily_data_used_gb: Gigabytes
 
 
 class CustomerSummary(Schema):
@@ -69,14 +108,16 @@ class CustomerSummary(Schema):
 class OwnedLink(Schema):
     linked_account_id: int
     linked_phone_number: str
-    linked_customer_name: str | None
+    linked_customer_id: int | None = None
+    linked_customer_name: str | None = None
     is_registered_user: bool
     created_at: datetime
 
 
 class LinkToCustomer(Schema):
     linked_account_id: int
-    primary_customer_name: str | None
+    primary_customer_id: int
+    primary_customer_name: str | None = None
     primary_phone_number: str
     created_at: datetime
 

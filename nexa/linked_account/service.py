@@ -3,7 +3,7 @@ exactly the own-recharge rules (one purchase service, D-39)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
+from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
-from nexa.core.schemas import mb_to_gb
+from nexa.core.idempotency import ReplayedResponse
+from nexa.core.schemas import mb_to_gb, normalise_phone
 from nexa.linked_account.repository import (
     LinkedAccountRepository,
     for_link,
@@ -34,6 +36,7 @@ from nexa.linked_account.schemas import (
 from nexa.models import Customer, LinkedAccount
 from nexa.recharge import service as recharge_service
 
+# Q-22 proposes a `NEXA_MAX_LINKED_ACCOUNTS` setting; until Settings has it, this constant rules
 MAX_LINKED_ACCOUNTS = 5
 
 
@@ -53,40 +56,53 @@ class LinkLimitReached(BadRequest):
     code = "link_limit_reached"
 
 
+class InvalidDateRange(BadRequest):
+    code = "invalid_date_range"
+
+
 class CustomerNotFound(NotFound):
     code = "customer_not_found"
 
 
 def _response(row: Any) -> LinkedAccountResponse:
-    return LinkedAccountResponse(
-        **row._mapping, is_registered_user=row.linked_customer_id is not None
+    return LinkedAccountResponse.model_validate(
+        {**row._mapping, "is_registered_user": row.linked_customer_id is not None}
     )
+
+
+# --- the primary customer -----------------------------------------------------------------
 
 
 async def add_link(
     db: AsyncSession, customer: Customer, phone_number: str
 ) -> LinkedAccountResponse:
+    """Link a number (normalised by the schema): never one's own, once, at most 5."""
     if phone_number == customer.phone_number:
         raise CannotLinkOwnNumber("You cannot link your own number")
     links = LinkedAccountRepository(db)
+    # concurrent adds of one customer wait here, so the count below stays true until commit
     await links.lock_owner(customer.customer_id)
     if await links.exists(customer.customer_id, phone_number):
-        raise AlreadyLinked(f"{phone_number} is already linked")
+        raise AlreadyLinked(f"{phone_number} is already linked to your account")
     if await links.count(customer.customer_id) >= MAX_LINKED_ACCOUNTS:
-        raise LinkLimitReached(f"At most {MAX_LINKED_ACCOUNTS} linked numbers")
+        raise LinkLimitReached(
+            f"You can link at most {MAX_LINKED_ACCOUNTS} numbers; remove one to add another"
+        )
     try:
         link = await links.add(
             LinkedAccount(
                 primary_customer_id=customer.customer_id, linked_phone_number=phone_number
             )
         )
-    except IntegrityError as exc:
-        raise AlreadyLinked(f"{phone_number} is already linked") from exc
-    rows, _ = await links.listing([for_link(link.linked_account_id)], 0, 1)
-    return _response(rows[0])
+    except IntegrityError as exc:  # the unique index lost a race the lock did not cover
+        raise AlreadyLinked(f"{phone_number} is already linked to your account") from exc
+    return _response((await links.rows([for_link(link.linked_account_id)]))[0])
 
 
-async def _own_link(db: AsyncSession, customer: Customer, linked_account_id: int) -> LinkedAccount:
+async def get_own_link(
+    db: AsyncSession, customer: Customer, linked_account_id: int
+) -> LinkedAccount:
+    """The caller's link, or 404 (another customer's link is not found, not forbidden)."""
     link = await LinkedAccountRepository(db).get(linked_account_id)
     if link is None or link.primary_customer_id != customer.customer_id:
         raise LinkNotFound(f"Linked account {linked_account_id} not found")
@@ -96,104 +112,137 @@ async def _own_link(db: AsyncSession, customer: Customer, linked_account_id: int
 async def list_links(
     db: AsyncSession, customer: Customer, linked_account_id: int | None, skip: int, limit: int
 ) -> tuple[list[LinkedAccountResponse], int]:
+    """The caller's links; with an id, that one link with its spending and active plans."""
     links = LinkedAccountRepository(db)
-    conditions = [for_primary(customer.customer_id)]
-    if linked_account_id is not None:
-        link = await _own_link(db, customer, linked_account_id)
-        conditions.append(for_link(linked_account_id))
-        rows, total = await links.listing(conditions, 0, 1)
-        response = _response(rows[0])
-        spending = await links.spending(customer.customer_id, link.linked_phone_number, None, None)
-        response.total_spent = Decimal(spending.total_spent)
-        response.active_subscriptions = len(
-            await links.paid_subscriptions(
-                customer.customer_id, link.linked_phone_number, clock.now()
-            )
-        )
-        return [response], total
-    rows, total = await links.listing(conditions, skip, limit)
-    return [_response(row) for row in rows], total
+    if linked_account_id is None:
+        rows, total = await links.page([for_primary(customer.customer_id)], skip, limit)
+        return [_response(row) for row in rows], total
+    link = await get_own_link(db, customer, linked_account_id)
+    response = _response((await links.rows([for_link(linked_account_id)]))[0])
+    spent = await links.spending(customer.customer_id, link.linked_phone_number, None, None)
+    response.total_spent = Decimal(spent.total_spent)
+    response.active_subscriptions = await links.count_active_paid(
+        customer.customer_id, link.linked_phone_number, clock.now()
+    )
+    return [response], 1
 
 
-async def remove_link(db: AsyncSession, customer: Customer, linked_account_id: int) -> None:
-    await LinkedAccountRepository(db).delete(await _own_link(db, customer, linked_account_id))
+async def remove_link(db: AsyncSession, link: LinkedAccount) -> None:
+    await LinkedAccountRepository(db).delete(link)
 
 
 async def recharge(
     db: AsyncSession,
     customer: Customer,
-    linked_account_id: int,
+    link: LinkedAccount,
     data: RechargeLinkedRequest,
     idempotency_key: str | None,
 ) -> RechargeLinkedResponse:
-    """The own-recharge purchase, for the linked number (same prices, vouchers, queue)."""
-    link = await _own_link(db, customer, linked_account_id)
+    """The own-recharge purchase for the linked number: same prices, vouchers, payment,
+    queue, top-ups, notifications and idempotency (D-39). The path's link wins over the
+    body's `linked_account_id`."""
+    phone = link.linked_phone_number
     order = recharge_service.PurchaseOrder(
         payer=customer,
-        recipient_phone_number=link.linked_phone_number,
+        recipient_phone_number=phone,
         plan_id=data.plan_id,
         offer_id=data.offer_id if data.offer_id and data.offer_id > 0 else None,
         payment_method=data.payment_method,
         use_referral_discount=data.use_referral_discount,
     )
-    payload = {**data.model_dump(mode="json"), "linked_account_id": linked_account_id}
-    response = await recharge_service.purchase_idempotently(
-        db,
-        order,
-        idempotency_key,
-        f"POST /customer/linked-accounts/{linked_account_id}/recharge",
-        payload,
-    )
-    return RechargeLinkedResponse(
-        **response.model_dump(), linked_phone_number=link.linked_phone_number
-    )
+    endpoint = f"POST /customer/linked-accounts/{link.linked_account_id}/recharge"
+    payload = {**data.model_dump(mode="json"), "linked_account_id": link.linked_account_id}
+    try:
+        response = await recharge_service.purchase_idempotently(
+            db, order, idempotency_key, endpoint, payload
+        )
+    except ReplayedResponse as replay:
+        # the stored answer is the purchase's; a replay answers like the first request did
+        if replay.status_code == 200 and isinstance(replay.replay_body, dict):
+            replay.replay_body = {**replay.replay_body, "linked_phone_number": phone}
+        raise
+    return RechargeLinkedResponse(**response.model_dump(), linked_phone_number=phone)
+
+
+def _instant(value: datetime | date | None, *, end: bool = False) -> datetime | None:
+    """A bare date is that whole day in the operator's time zone (an end date included);
+    a time without a zone is UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, time(0), tzinfo=get_settings().business_timezone)
 
 
 async def spending(
     db: AsyncSession,
     customer: Customer,
-    linked_account_id: int,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    link: LinkedAccount,
+    date_from: datetime | date | None,
+    date_to: datetime | date | None,
 ) -> LinkedSpending:
-    link = await _own_link(db, customer, linked_account_id)
+    """What the caller paid for the number (successful payments only, Q-22)."""
+    start, end = _instant(date_from), _instant(date_to, end=True)
+    if start is not None and end is not None and start > end:
+        raise InvalidDateRange("date_from must not be after date_to")
     row = await LinkedAccountRepository(db).spending(
-        customer.customer_id, link.linked_phone_number, date_from, date_to
+        customer.customer_id, link.linked_phone_number, start, end
     )
     return LinkedSpending(
-        linked_account_id=linked_account_id,
+        linked_account_id=link.linked_account_id,
         linked_phone_number=link.linked_phone_number,
         total_spent=Decimal(row.total_spent),
         transaction_count=row.transaction_count,
         last_recharge_at=row.last_recharge_at,
+        date_from=start,
+        date_to=end,
     )
 
 
 async def subscriptions(
-    db: AsyncSession, customer: Customer, linked_account_id: int
-) -> list[LinkedSubscription]:
-    link = await _own_link(db, customer, linked_account_id)
-    rows = await LinkedAccountRepository(db).paid_subscriptions(
-        customer.customer_id, link.linked_phone_number, clock.now()
+    db: AsyncSession, customer: Customer, link: LinkedAccount, skip: int, limit: int
+) -> tuple[list[LinkedSubscription], int]:
+    """The number's active and queued plans that the caller paid for (Q-22)."""
+    rows, total = await LinkedAccountRepository(db).paid_subscriptions(
+        customer.customer_id, link.linked_phone_number, clock.now(), skip, limit
     )
-    return [
-        LinkedSubscription(
-            subscription_id=row[0].subscription_id,
-            plan_name=row.plan_name,
-            phone_number=row[0].phone_number,
-            is_topup=row[0].is_topup,
-            status=row[0].status,
-            activation_date=row[0].activation_date or row.expected_activation_date,
-            expiry_date=row[0].expiry_date,
-            queue_position=row.queue_position,
-            data_balance_mb=row[0].data_balance_mb,
-            data_balance_gb=mb_to_gb(row[0].data_balance_mb) or Decimal(0),
-        )
-        for row in rows
-    ]
+    return [_subscription(row) for row in rows], total
+
+
+def _subscription(row: Any) -> LinkedSubscription:
+    plan = row[0]
+    return LinkedSubscription(
+        subscription_id=plan.subscription_id,
+        transaction_id=plan.transaction_id,
+        plan_id=plan.plan_id,
+        plan_name=row.plan_name,
+        phone_number=plan.phone_number,
+        is_topup=plan.is_topup,
+        status=plan.status,
+        activation_date=plan.activation_date or row.expected_activation_date,
+        expiry_date=plan.expiry_date,
+        queue_position=row.queue_position,
+        data_allowance_mb=plan.data_allowance_mb,
+        data_allowance_gb=mb_to_gb(plan.data_allowance_mb) or Decimal(0),
+        data_balance_mb=plan.data_balance_mb,
+        data_balance_gb=mb_to_gb(plan.data_balance_mb) or Decimal(0),
+        daily_data_limit_mb=plan.daily_data_limit_mb,
+        daily_data_limit_gb=mb_to_gb(plan.daily_data_limit_mb),
+        daily_data_used_mb=plan.daily_data_used_mb,
+        daily_data_used_gb=mb_to_gb(plan.daily_data_used_mb) or Decimal(0),
+    )
 
 
 # --- administration -----------------------------------------------------------------------
+
+
+def _phone_fragment(fragment: str) -> str:
+    """A full number in any accepted form matches its stored 10 digits."""
+    try:
+        return normalise_phone(fragment)
+    except ValueError:
+        return fragment.strip()
 
 
 async def admin_list(
@@ -203,26 +252,30 @@ async def admin_list(
     skip: int,
     limit: int,
 ) -> tuple[list[LinkedAccountResponse], int]:
+    """Every link, filtered; one query with both customers joined (no N+1)."""
     conditions: list[Any] = []
     if primary_customer_id is not None:
         conditions.append(for_primary(primary_customer_id))
-    if linked_phone:
-        conditions.append(phone_contains(linked_phone))
-    rows, total = await LinkedAccountRepository(db).listing(conditions, skip, limit)
+    if linked_phone and linked_phone.strip():
+        conditions.append(phone_contains(_phone_fragment(linked_phone)))
+    rows, total = await LinkedAccountRepository(db).page(conditions, skip, limit)
     return [_response(row) for row in rows], total
 
 
 async def admin_customer_links(db: AsyncSession, customer_id: int) -> CustomerLinks:
+    """A customer's links as primary owner and the links others made to their number."""
     links = LinkedAccountRepository(db)
     summary = await links.customer(customer_id)
     if summary is None:
         raise CustomerNotFound(f"Customer {customer_id} not found")
-    owned, _ = await links.listing([for_primary(customer_id)], 0, 1000)
-    linked, _ = await links.listing([linked_to_phone(summary.phone_number)], 0, 1000)
+    owned = await links.rows([for_primary(customer_id)])
+    linked = await links.rows([linked_to_phone(summary.phone_number)])
     return CustomerLinks(
         customer=CustomerSummary.model_validate(summary._mapping),
         as_primary_owner=[
-            OwnedLink(**row._mapping, is_registered_user=row.linked_customer_id is not None)
+            OwnedLink.model_validate(
+                {**row._mapping, "is_registered_user": row.linked_customer_id is not None}
+            )
             for row in owned
         ],
         as_linked_account=[LinkToCustomer.model_validate(row._mapping) for row in linked],
