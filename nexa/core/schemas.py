@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
@@ -15,6 +16,8 @@ from pydantic import (
     PlainSerializer,
     field_validator,
 )
+
+from nexa.core.config import get_settings
 
 _SEPARATORS = re.compile(r"[\s\-().]")
 _TEN_DIGITS = re.compile(r"\d{10}")
@@ -118,3 +121,28 @@ def gb_to_mb(gigabytes: Decimal | None) -> int | None:
     if gigabytes is None:
         return None
     return int((gigabytes * MB_PER_GB).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bare_date(value: Any) -> Any:
+    """`2026-03-01` is a calendar day (not midnight UTC, which a datetime would parse it as)."""
+    if isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
+        return date.fromisoformat(value.strip())
+    return value
+
+
+# a query bound: an instant (no zone means UTC), or a bare date meaning that calendar day
+DateOrInstant = Annotated[datetime | date, BeforeValidator(_bare_date)]
+
+
+def query_instant(value: datetime | date | None, *, end: bool = False) -> datetime | None:
+    """The instant a `DateOrInstant` bound stands for: a bare date is that whole day in the
+    operator's time zone (an end date included, so it maps to the next day's start)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    day = value + timedelta(days=1) if end else value
+    return datetime.combine(day, time(0), tzinfo=get_settings().business_timezone)

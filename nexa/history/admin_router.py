@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -9,10 +9,9 @@ from fastapi.responses import StreamingResponse
 
 from nexa.core.auth import SessionDep
 from nexa.core.pagination import PageParams
-from nexa.core.schemas import DbId
+from nexa.core.schemas import DateOrInstant, DbId, query_instant
 from nexa.history import service
 from nexa.history.repository import TransactionFilter
-from nexa.history.router import day_start
 from nexa.history.schemas import AdminQueueItem, AdminSubscriptionItem, TransactionResponse
 from nexa.models import PaymentMethod, PaymentStatus, TransactionType
 
@@ -29,8 +28,8 @@ def transaction_filter(
     transaction_type: TransactionType | None = None,
     payment_status: PaymentStatus | None = None,
     payment_method: PaymentMethod | None = None,
-    date_from: datetime | date | None = None,
-    date_to: datetime | date | None = None,
+    date_from: DateOrInstant | None = None,
+    date_to: DateOrInstant | None = None,
     min_amount: Amount = None,
     max_amount: Amount = None,
 ) -> TransactionFilter:
@@ -43,8 +42,8 @@ def transaction_filter(
         transaction_type=transaction_type,
         payment_status=payment_status,
         payment_method=payment_method,
-        date_from=day_start(date_from),
-        date_to=day_start(date_to, next_day=True),
+        date_from=query_instant(date_from),
+        date_to=query_instant(date_to, end=True),
         min_amount=min_amount,
         max_amount=max_amount,
     )

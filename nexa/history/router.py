@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from nexa.core.auth import CurrentCustomer, SessionDep
-from nexa.core.config import get_settings
 from nexa.core.pagination import PageParams
-from nexa.core.schemas import DbId
+from nexa.core.schemas import DateOrInstant, DbId, query_instant
 from nexa.history import service
 from nexa.history.repository import TransactionFilter
 from nexa.history.schemas import (
@@ -21,14 +19,6 @@ from nexa.models import PaymentStatus, TransactionType
 router = APIRouter(prefix="/customer")
 
 
-def day_start(value: datetime | date | None, *, next_day: bool = False) -> datetime | None:
-    """A bare date means that whole day in the operator's time zone (date_to inclusive)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    day = value + timedelta(days=1) if next_day else value
-    return datetime.combine(day, time(0), tzinfo=get_settings().business_timezone)
-
-
 @router.get(
     "/transactions", response_model=list[CustomerTransactionResponse], tags=["View Transactions"]
 )
@@ -39,16 +29,16 @@ async def get_customer_transactions(
     transaction_id: Annotated[DbId | None, Query()] = None,
     transaction_type: TransactionType | None = None,
     payment_status: PaymentStatus | None = None,
-    date_from: datetime | date | None = None,
-    date_to: datetime | date | None = None,
+    date_from: DateOrInstant | None = None,
+    date_to: DateOrInstant | None = None,
 ) -> list[CustomerTransactionResponse]:
     """What you paid, newest first."""
     filters = TransactionFilter(
         transaction_id=transaction_id,
         transaction_type=transaction_type,
         payment_status=payment_status,
-        date_from=day_start(date_from),
-        date_to=day_start(date_to, next_day=True),
+        date_from=query_instant(date_from),
+        date_to=query_instant(date_to, end=True),
     )
     transactions, total = await service.customer_transactions(
         db, customer, filters, page.skip, page.limit

@@ -6,10 +6,9 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from nexa.core.auth import CurrentCustomer, SessionDep
 from nexa.core.pagination import PageParams
-from nexa.core.schemas import DbId, Message
+from nexa.core.schemas import DateOrInstant, DbId, Message
 from nexa.linked_account import service
 from nexa.linked_account.schemas import (
-    DateOrInstant,
     LinkedAccountBase,
     LinkedAccountResponse,
     LinkedSpending,

@@ -1,27 +1,12 @@
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import datetime
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from nexa.core.schemas import MAX_DB_ID, DbId, Gigabytes, Money, PhoneNumber, Schema
 from nexa.models import PaymentMethod, SubscriptionStatus
 from nexa.recharge.schemas import RechargeResponse
-
-_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _bare_date(value: Any) -> Any:
-    """`2026-03-01` is a calendar day (not midnight UTC, which a datetime would parse it as)."""
-    if isinstance(value, str) and _BARE_DATE.fullmatch(value.strip()):
-        return date.fromisoformat(value.strip())
-    return value
-
-
-# a query bound: an instant (no zone means UTC), or a bare date meaning that calendar day
-DateOrInstant = Annotated[datetime | date, BeforeValidator(_bare_date)]
 
 
 class LinkedAccountBase(Schema):

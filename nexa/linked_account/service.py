@@ -3,7 +3,7 @@ exactly the own-recharge rules (one purchase service, D-39)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
-from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.idempotency import ReplayedResponse
-from nexa.core.schemas import mb_to_gb, normalise_phone
+from nexa.core.schemas import mb_to_gb, normalise_phone, query_instant
 from nexa.linked_account.repository import (
     LinkedAccountRepository,
     for_link,
@@ -164,17 +163,6 @@ async def recharge(
     return RechargeLinkedResponse(**response.model_dump(), linked_phone_number=phone)
 
 
-def _instant(value: datetime | date | None, *, end: bool = False) -> datetime | None:
-    """A bare date is that whole day in the operator's time zone (an end date included);
-    a time without a zone is UTC."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    day = value + timedelta(days=1) if end else value
-    return datetime.combine(day, time(0), tzinfo=get_settings().business_timezone)
-
-
 async def spending(
     db: AsyncSession,
     customer: Customer,
@@ -183,7 +171,7 @@ async def spending(
     date_to: datetime | date | None,
 ) -> LinkedSpending:
     """What the caller paid for the number (successful payments only, Q-22)."""
-    start, end = _instant(date_from), _instant(date_to, end=True)
+    start, end = query_instant(date_from), query_instant(date_to, end=True)
     if start is not None and end is not None and start > end:
         raise InvalidDateRange("date_from must not be after date_to")
     row = await LinkedAccountRepository(db).spending(

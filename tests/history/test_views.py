@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.db import get_sessionmaker
 from tests.cleanup import committed_customer_and_plan
@@ -81,6 +83,30 @@ async def test_customer_history_and_subscriptions(
     # time decides what is active, even before the lifecycle job runs
     await db.execute(text("UPDATE test_clock SET offset_seconds = 3 * 86400"))
     assert (await client.get("/customer/subscriptions/active", headers=buyer.headers)).json() == []
+
+
+async def test_a_bare_date_filter_means_that_whole_operator_day(
+    client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
+) -> None:
+    plan = await make_plan(db, price=Decimal("49.00"))
+    bought = await buy(client, buyer, plan.plan_id)
+    today = clock.business_date()
+    whole_day = {"date_from": today.isoformat(), "date_to": today.isoformat()}
+    mine = await client.get("/customer/transactions", headers=buyer.headers, params=whole_day)
+    assert [r["transaction_id"] for r in mine.json()] == [bought["transaction_id"]]
+    admin = await client.get(
+        "/admin/transactions/",
+        headers=admin_headers,
+        params={**whole_day, "customer_id": buyer.customer_id},
+    )
+    assert [r["transaction_id"] for r in admin.json()] == [bought["transaction_id"]]
+    yesterday = (today - timedelta(days=1)).isoformat()
+    before = await client.get(
+        "/customer/transactions",
+        headers=buyer.headers,
+        params={"date_from": yesterday, "date_to": yesterday},
+    )
+    assert before.json() == []
 
 
 async def test_admin_monitoring(
