@@ -12,7 +12,9 @@ from tests.database import drop_database, recreate_database, server_url
 
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _SERVER_URL = server_url()
-_DATABASE = f"nexa_test_{_WORKER}"
+# unique per run, so that several test runs can share one server at once
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+_DATABASE = f"nexa_test_{_RUN}_{_WORKER}"
 TEST_DATABASE_URL = recreate_database(_SERVER_URL, _DATABASE)
 
 # settings are read once per process: fix them before nexa is imported
