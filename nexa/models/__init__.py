@@ -1,6 +1,7 @@
 """Every ORM table; migrations/env.py imports this module to see them all."""
 
 from nexa.models.admin import Admin
+from nexa.models.audit import AuditLog
 from nexa.models.auth_session import AuthSession, UserType
 from nexa.models.base import Base
 from nexa.models.catalog import Category, Offer, Plan, PlanStatus, PlanType
@@ -50,6 +51,7 @@ __all__ = [
     "AccountStatus",
     "AddonStatus",
     "Admin",
+    "AuditLog",
     "AuthSession",
     "Base",
     "BillStatus",

@@ -1,0 +1,63 @@
+"""SQL of the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import AuditLog
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    admin_id: int | None = None
+    action: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None  # exclusive
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, **values: Any) -> None:
+        await self.session.execute(insert(AuditLog).values(**values))
+
+    async def find(
+        self, filters: AuditFilters, *, skip: int, limit: int
+    ) -> tuple[list[AuditLog], int]:
+        """Newest first; every filter is served by an index of the table."""
+        conditions = []
+        if filters.admin_id is not None:
+            conditions.append(AuditLog.admin_id == filters.admin_id)
+        if filters.action is not None:
+            conditions.append(AuditLog.action == filters.action)
+        if filters.target_type is not None:
+            conditions.append(AuditLog.target_type == filters.target_type)
+        if filters.target_id is not None:
+            conditions.append(AuditLog.target_id == filters.target_id)
+        if filters.date_from is not None:
+            conditions.append(AuditLog.created_at >= filters.date_from)
+        if filters.date_to is not None:
+            conditions.append(AuditLog.created_at < filters.date_to)
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(AuditLog).where(*conditions)
+            )
+        ).scalar_one()
+        rows = (
+            await self.session.execute(
+                select(AuditLog)
+                .where(*conditions)
+                .order_by(AuditLog.created_at.desc(), AuditLog.audit_id.desc())
+                .offset(skip)
+                .limit(limit)
+            )
+        ).scalars()
+        return list(rows), int(total)
