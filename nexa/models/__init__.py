@@ -3,6 +3,14 @@
 from nexa.models.admin import Admin
 from nexa.models.audit import AuditLog
 from nexa.models.auth_session import AuthSession, UserType
+from nexa.models.backup import (
+    Backup,
+    BackupSchedule,
+    BackupStatus,
+    BackupType,
+    Restore,
+    ScheduleFrequency,
+)
 from nexa.models.base import Base
 from nexa.models.catalog import Category, Offer, Plan, PlanStatus, PlanType
 from nexa.models.cms import CmsDocument
@@ -53,6 +61,10 @@ __all__ = [
     "Admin",
     "AuditLog",
     "AuthSession",
+    "Backup",
+    "BackupSchedule",
+    "BackupStatus",
+    "BackupType",
     "Base",
     "BillStatus",
     "Category",
@@ -84,6 +96,8 @@ __all__ = [
     "ReferralProgram",
     "ReferralStatus",
     "ReferralUsageLog",
+    "Restore",
+    "ScheduleFrequency",
     "StatusReason",
     "Subscription",
     "SubscriptionQueue",
