@@ -17,8 +17,8 @@ router = APIRouter(prefix="/admins", tags=["Admin Management"])
 
 
 @router.post("/", response_model=AdminResponse)
-async def create_admin(data: AdminCreate, db: SessionDep) -> Admin:
-    return await service.create_admin(db, data)
+async def create_admin(data: AdminCreate, db: SessionDep, admin: CurrentAdmin) -> Admin:
+    return await service.create_admin(db, data, admin)
 
 
 @router.get("/", response_model=list[AdminResponse])
@@ -48,6 +48,6 @@ async def change_password(
 
 @router.put("/{admin_id}", response_model=AdminResponse)
 async def update_admin(
-    admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep
+    admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> Admin:
-    return await service.update_admin(db, admin_id, data)
+    return await service.update_admin(db, admin_id, data, admin)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.admin.repository import AdminRepository
 from nexa.admin.schemas import AdminCreate, AdminUpdate
+from nexa.audit.service import record_admin_action
 from nexa.auth import service as auth_service
 from nexa.core.config import Settings
 from nexa.core.errors import BadRequest, NotFound
@@ -56,7 +57,16 @@ async def _save(admins: AdminRepository, admin: Admin, *, new: bool) -> Admin:
         raise AdminPhoneTaken() from exc
 
 
-async def create_admin(db: AsyncSession, data: AdminCreate) -> Admin:
+# what the audit log keeps of an admin account (never the password hash)
+_AUDITED = ("name", "email", "phone_number")
+
+
+def _summary(admin: Admin) -> dict[str, str]:
+    return {field: getattr(admin, field) for field in _AUDITED}
+
+
+async def create_admin(db: AsyncSession, data: AdminCreate, actor: Admin | None = None) -> Admin:
+    """A new admin; `actor` is the admin who creates it (None from the command line)."""
     admins = AdminRepository(db)
     await _check_unique(admins, data.email, data.phone_number)
     admin = Admin(
@@ -65,7 +75,12 @@ async def create_admin(db: AsyncSession, data: AdminCreate) -> Admin:
         email=data.email.lower(),
         password_hash=await hash_password(data.password),
     )
-    return await _save(admins, admin, new=True)
+    admin = await _save(admins, admin, new=True)
+    if actor is not None:
+        await record_admin_action(
+            db, actor, "admin.create", "admin", admin.admin_id, None, _summary(admin)
+        )
+    return admin
 
 
 async def get_admin(db: AsyncSession, admin_id: int) -> Admin:
@@ -79,16 +94,19 @@ async def list_admins(db: AsyncSession, *, skip: int, limit: int) -> tuple[list[
     return await AdminRepository(db).list(skip=skip, limit=limit)
 
 
-async def update_admin(db: AsyncSession, admin_id: int, data: AdminUpdate) -> Admin:
+async def update_admin(db: AsyncSession, admin_id: int, data: AdminUpdate, actor: Admin) -> Admin:
     admins = AdminRepository(db)
     admin = await get_admin(db, admin_id)
     await _check_unique(admins, data.email, data.phone_number, except_id=admin_id)
+    before = _summary(admin)
     changes = data.model_dump(exclude_unset=True)
     if "email" in changes:
         changes["email"] = changes["email"].lower()
     for field, value in changes.items():
         setattr(admin, field, value)
-    return await _save(admins, admin, new=False)
+    admin = await _save(admins, admin, new=False)
+    await record_admin_action(db, actor, "admin.update", "admin", admin_id, before, _summary(admin))
+    return admin
 
 
 async def change_own_password(
@@ -106,6 +124,8 @@ async def change_own_password(
         minimum_length=ADMIN_PASSWORD_MIN,
         current_session_id=current_session_id,
     )
+    # that it happened, never what it was
+    await record_admin_action(db, admin, "admin.password_change", "admin", admin.admin_id)
 
 
 async def ensure_default_admin(db: AsyncSession, settings: Settings) -> Admin | None:

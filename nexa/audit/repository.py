@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.models import AuditLog
+from nexa.models import Admin, AuditLog
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class AuditRepository:
 
     async def add(self, **values: Any) -> None:
         await self.session.execute(insert(AuditLog).values(**values))
+
+    async def admin_identity(self, admin_id: int) -> tuple[str, str]:
+        row = (
+            await self.session.execute(
+                select(Admin.email, Admin.name).where(Admin.admin_id == admin_id)
+            )
+        ).one()
+        return row.email, row.name
 
     async def find(
         self, filters: AuditFilters, *, skip: int, limit: int

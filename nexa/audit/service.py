@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.repository import AuditFilters, AuditRepository
 from nexa.core import clock
+from nexa.core.errors import BadRequest
 from nexa.models import Admin, AuditLog
 
 REDACTED = "[redacted]"
@@ -103,6 +104,20 @@ def _changes(
     )
 
 
+async def _identity(audits: AuditRepository, admin: Admin) -> tuple[int, str, str]:
+    """The admin's id, e-mail and name without a lazy load (the row may have been expired
+    by an earlier statement of the request, or belong to another session)."""
+    state = sa_inspect(admin)
+    loaded = state.dict
+    if all(key in loaded for key in ("admin_id", "email", "name")):
+        return loaded["admin_id"], loaded["email"], loaded["name"]
+    admin_id = loaded.get("admin_id") or (state.identity[0] if state.identity else None)
+    if admin_id is None:
+        raise ValueError("record_admin_action needs a stored admin")
+    email, name = await audits.admin_identity(int(admin_id))
+    return int(admin_id), email, name
+
+
 async def record_admin_action(
     db: AsyncSession,
     admin: Admin,
@@ -124,10 +139,12 @@ async def record_admin_action(
     if isinstance(cleaned_before, dict) and isinstance(cleaned_after, dict):
         cleaned_before, cleaned_after = _changes(cleaned_before, cleaned_after)
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    await AuditRepository(db).add(
-        admin_id=admin.admin_id,
-        admin_email=admin.email,
-        admin_name=admin.name,
+    audits = AuditRepository(db)
+    admin_id, email, name = await _identity(audits, admin)
+    await audits.add(
+        admin_id=admin_id,
+        admin_email=email,
+        admin_name=name,
         action=action,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
@@ -138,7 +155,14 @@ async def record_admin_action(
     )
 
 
+class InvalidDateRange(BadRequest):
+    code = "invalid_date_range"
+
+
 async def list_entries(
     db: AsyncSession, filters: AuditFilters, *, skip: int, limit: int
 ) -> tuple[list[AuditLog], int]:
+    """Newest first, filtered by who, what, which target and when."""
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidDateRange("date_from must not be after date_to")
     return await AuditRepository(db).find(filters, skip=skip, limit=limit)

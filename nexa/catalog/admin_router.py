@@ -26,7 +26,7 @@ from nexa.catalog.schemas import (
     PlanTypeInput,
     PlanUpdate,
 )
-from nexa.core.auth import SessionDep
+from nexa.core.auth import CurrentAdmin, SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.models import Category, PlanStatus
@@ -50,20 +50,22 @@ async def get_categories(db: SessionDep, page: PageParams) -> list[Category]:
 
 
 @router.post("/categories/", response_model=CategoryResponse, tags=CATEGORIES)
-async def create_category(data: CategoryCreate, db: SessionDep) -> Category:
-    return await service.create_category(db, data)
+async def create_category(data: CategoryCreate, db: SessionDep, admin: CurrentAdmin) -> Category:
+    return await service.create_category(db, data, admin)
 
 
 @router.put("/categories/{category_id}", response_model=CategoryResponse, tags=CATEGORIES)
 async def update_category(
-    category_id: Annotated[DbId, Path()], data: CategoryCreate, db: SessionDep
+    category_id: Annotated[DbId, Path()], data: CategoryCreate, db: SessionDep, admin: CurrentAdmin
 ) -> Category:
-    return await service.update_category(db, category_id, data)
+    return await service.update_category(db, category_id, data, admin)
 
 
 @router.delete("/categories/{category_id}", response_model=Message, tags=CATEGORIES)
-async def delete_category(category_id: Annotated[DbId, Path()], db: SessionDep) -> Message:
-    await service.delete_category(db, category_id)
+async def delete_category(
+    category_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
+) -> Message:
+    await service.delete_category(db, category_id, admin)
     return Message(message="Category deleted successfully")
 
 
@@ -71,8 +73,8 @@ async def delete_category(category_id: Annotated[DbId, Path()], db: SessionDep) 
 
 
 @router.post("/plans/", response_model=PlanResponse, tags=PLANS)
-async def create_plan(data: PlanCreate, db: SessionDep) -> PlanResponse:
-    return await service.create_plan(db, data)
+async def create_plan(data: PlanCreate, db: SessionDep, admin: CurrentAdmin) -> PlanResponse:
+    return await service.create_plan(db, data, admin)
 
 
 @router.get("/plans/", response_model=list[PlanResponse], tags=PLANS)
@@ -103,33 +105,39 @@ async def get_plans(
 
 @router.put("/plans/{plan_id}", response_model=PlanResponse, tags=PLANS)
 async def update_plan(
-    plan_id: Annotated[DbId, Path()], data: PlanUpdate, db: SessionDep
+    plan_id: Annotated[DbId, Path()], data: PlanUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> PlanResponse:
-    return await service.update_plan(db, plan_id, data)
+    return await service.update_plan(db, plan_id, data, admin)
 
 
 @router.delete("/plans/{plan_id}", response_model=Message, tags=PLANS)
-async def delete_plan(plan_id: Annotated[DbId, Path()], db: SessionDep) -> Message:
-    await service.delete_plan(db, plan_id)
+async def delete_plan(
+    plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
+) -> Message:
+    await service.delete_plan(db, plan_id, admin)
     return Message(message="Plan deleted successfully")
 
 
 @router.post("/plans/{plan_id}/activate", response_model=PlanResponse, tags=PLANS)
-async def activate_plan(plan_id: Annotated[DbId, Path()], db: SessionDep) -> PlanResponse:
-    return await service.set_plan_status(db, plan_id, PlanStatus.active)
+async def activate_plan(
+    plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
+) -> PlanResponse:
+    return await service.set_plan_status(db, plan_id, PlanStatus.active, admin)
 
 
 @router.post("/plans/{plan_id}/deactivate", response_model=PlanResponse, tags=PLANS)
-async def deactivate_plan(plan_id: Annotated[DbId, Path()], db: SessionDep) -> PlanResponse:
-    return await service.set_plan_status(db, plan_id, PlanStatus.inactive)
+async def deactivate_plan(
+    plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
+) -> PlanResponse:
+    return await service.set_plan_status(db, plan_id, PlanStatus.inactive, admin)
 
 
 # --- offers ----------------------------------------------------------------------------------
 
 
 @router.post("/offers/", response_model=OfferResponse, tags=OFFERS)
-async def create_offer(data: OfferCreate, db: SessionDep) -> OfferResponse:
-    return await service.create_offer(db, data)
+async def create_offer(data: OfferCreate, db: SessionDep, admin: CurrentAdmin) -> OfferResponse:
+    return await service.create_offer(db, data, admin)
 
 
 @router.get("/offers/", response_model=list[OfferResponse], tags=OFFERS)
@@ -151,9 +159,9 @@ async def get_offers(
 
 @router.post("/offers/create-with-discount", response_model=OfferResponse, tags=OFFERS)
 async def create_offer_with_discount(
-    data: OfferCreateWithDiscount, db: SessionDep
+    data: OfferCreateWithDiscount, db: SessionDep, admin: CurrentAdmin
 ) -> OfferResponse:
-    return await service.create_offer_with_discount(db, data)
+    return await service.create_offer_with_discount(db, data, admin)
 
 
 @router.get("/offers/calculate-discount", response_model=DiscountCalculationResponse, tags=OFFERS)
@@ -179,12 +187,14 @@ async def get_active_offers(db: SessionDep, page: PageParams) -> list[OfferRespo
 
 @router.put("/offers/{offer_id}", response_model=OfferResponse, tags=OFFERS)
 async def update_offer(
-    offer_id: Annotated[DbId, Path()], data: OfferUpdate, db: SessionDep
+    offer_id: Annotated[DbId, Path()], data: OfferUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> OfferResponse:
-    return await service.update_offer(db, offer_id, data)
+    return await service.update_offer(db, offer_id, data, admin)
 
 
 @router.delete("/offers/{offer_id}", response_model=Message, tags=OFFERS)
-async def delete_offer(offer_id: Annotated[DbId, Path()], db: SessionDep) -> Message:
-    await service.delete_offer(db, offer_id)
+async def delete_offer(
+    offer_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
+) -> Message:
+    await service.delete_offer(db, offer_id, admin)
     return Message(message="Offer deleted successfully")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action, row_summary
 from nexa.catalog.repository import (
     CategoryRepository,
     OfferFilters,
@@ -36,7 +37,7 @@ from nexa.catalog.schemas import (
 from nexa.core import clock
 from nexa.core.errors import BadRequest, Conflict, NotFound
 from nexa.core.schemas import gb_to_mb, mb_to_gb, quantize_money
-from nexa.models import Category, Offer, Plan, PlanStatus, PlanType
+from nexa.models import Admin, Category, Offer, Plan, PlanStatus, PlanType
 
 MAX_VALIDITY_DAYS = 3650
 MAX_SECONDARY_NUMBERS = 10
@@ -150,23 +151,42 @@ async def _save_category(
         raise CategoryNameTaken(name) from exc
 
 
-async def create_category(db: AsyncSession, data: CategoryCreate) -> Category:
+async def create_category(db: AsyncSession, data: CategoryCreate, admin: Admin) -> Category:
     categories = CategoryRepository(db)
     if await categories.name_taken(data.category_name):
         raise CategoryNameTaken(data.category_name)
-    return await _save_category(categories, Category(category_name=data.category_name), new=True)
+    category = await _save_category(
+        categories, Category(category_name=data.category_name), new=True
+    )
+    await record_admin_action(
+        db, admin, "category.create", "category", category.category_id, None, row_summary(category)
+    )
+    return category
 
 
-async def update_category(db: AsyncSession, category_id: int, data: CategoryCreate) -> Category:
+async def update_category(
+    db: AsyncSession, category_id: int, data: CategoryCreate, admin: Admin
+) -> Category:
     categories = CategoryRepository(db)
     category = await get_category(db, category_id)
     if await categories.name_taken(data.category_name, except_category_id=category_id):
         raise CategoryNameTaken(data.category_name)
+    before = {"category_name": category.category_name}
     category.category_name = data.category_name
-    return await _save_category(categories, category, new=False)
+    category = await _save_category(categories, category, new=False)
+    await record_admin_action(
+        db,
+        admin,
+        "category.update",
+        "category",
+        category_id,
+        before,
+        {"category_name": category.category_name},
+    )
+    return category
 
 
-async def delete_category(db: AsyncSession, category_id: int) -> None:
+async def delete_category(db: AsyncSession, category_id: int, admin: Admin) -> None:
     """Hard delete of an unused category. Plans keep their category even once deleted (the
     foreign key restricts), so a category with only soft-deleted plans is in use too (409)."""
     categories = CategoryRepository(db)
@@ -179,10 +199,12 @@ async def delete_category(db: AsyncSession, category_id: int) -> None:
             f"Category {category_id} is still referenced by {deleted} deleted plan(s), "
             "kept as purchase history"
         )
+    before = row_summary(category)
     try:
         await categories.delete(category)
     except IntegrityError as exc:  # a plan was added to it meanwhile
         raise CategoryInUse(f"Category {category_id} is used by plans") from exc
+    await record_admin_action(db, admin, "category.delete", "category", category_id, before)
 
 
 # --- plans -----------------------------------------------------------------------------------
@@ -208,6 +230,9 @@ async def get_plan(db: AsyncSession, plan_id: int, *, include_deleted: bool = Fa
         raise PlanNotFound(f"Plan {plan_id} not found")
     return plan
 
+
+# bookkeeping columns left out of audit summaries
+_UNAUDITED = ("created_at", "updated_at")
 
 _PLAN_COLUMNS = (
     "category_id",
@@ -282,11 +307,14 @@ async def _check_category(db: AsyncSession, category_id: int) -> None:
         raise UnknownCategory(f"Category {category_id} does not exist")
 
 
-async def create_plan(db: AsyncSession, data: PlanCreate) -> PlanResponse:
+async def create_plan(db: AsyncSession, data: PlanCreate, admin: Admin) -> PlanResponse:
     values = _plan_columns(data.model_dump())
     _check_plan(values)
     await _check_category(db, data.category_id)
     plan = await PlanRepository(db).add(Plan(status=PlanStatus.active, **values))
+    await record_admin_action(
+        db, admin, "plan.create", "plan", plan.plan_id, None, row_summary(plan)
+    )
     return PlanResponse.from_plan(plan)
 
 
@@ -300,9 +328,12 @@ async def list_plans(
     return [PlanResponse.from_plan(plan) for plan in plans], total
 
 
-async def update_plan(db: AsyncSession, plan_id: int, data: PlanUpdate) -> PlanResponse:
+async def update_plan(
+    db: AsyncSession, plan_id: int, data: PlanUpdate, admin: Admin
+) -> PlanResponse:
     plans = PlanRepository(db)
     plan = await get_plan(db, plan_id)
+    before = row_summary(plan, exclude=_UNAUDITED)
     changes = _plan_columns(data.model_dump(exclude_unset=True))
     status = changes.pop("status", None)
     values = {column: getattr(plan, column) for column in _PLAN_COLUMNS} | changes
@@ -325,21 +356,41 @@ async def update_plan(db: AsyncSession, plan_id: int, data: PlanUpdate) -> PlanR
         setattr(plan, column, value)
     if status is not None:
         plan.status = status
-    return PlanResponse.from_plan(await plans.flush(plan))
+    plan = await plans.flush(plan)
+    await record_admin_action(
+        db, admin, "plan.update", "plan", plan_id, before, row_summary(plan, exclude=_UNAUDITED)
+    )
+    return PlanResponse.from_plan(plan)
 
 
-async def delete_plan(db: AsyncSession, plan_id: int) -> None:
+async def delete_plan(db: AsyncSession, plan_id: int, admin: Admin) -> None:
     """Soft delete (Q-35): hidden from sale and lists, kept for history; also inactive."""
     plan = await get_plan(db, plan_id)
+    before = {"status": plan.status, "deleted_at": None, "plan_name": plan.plan_name}
     plan.deleted_at = clock.now()
     plan.status = PlanStatus.inactive
     await PlanRepository(db).flush(plan)
+    await record_admin_action(
+        db,
+        admin,
+        "plan.delete",
+        "plan",
+        plan_id,
+        before,
+        {"status": plan.status, "deleted_at": plan.deleted_at, "plan_name": plan.plan_name},
+    )
 
 
-async def set_plan_status(db: AsyncSession, plan_id: int, status: PlanStatus) -> PlanResponse:
+async def set_plan_status(
+    db: AsyncSession, plan_id: int, status: PlanStatus, admin: Admin
+) -> PlanResponse:
     plan = await get_plan(db, plan_id)
+    before = {"status": plan.status}
     plan.status = status
-    return PlanResponse.from_plan(await PlanRepository(db).flush(plan))
+    plan = await PlanRepository(db).flush(plan)
+    action = "plan.activate" if status == PlanStatus.active else "plan.deactivate"
+    await record_admin_action(db, admin, action, "plan", plan_id, before, {"status": status})
+    return PlanResponse.from_plan(plan)
 
 
 async def list_plans_for_customer(
@@ -435,7 +486,11 @@ def _check_offer(
 
 
 async def _add_offer(
-    db: AsyncSession, data: OfferCreate | OfferCreateWithDiscount, plan: Plan, price: Decimal
+    db: AsyncSession,
+    data: OfferCreate | OfferCreateWithDiscount,
+    plan: Plan,
+    price: Decimal,
+    admin: Admin,
 ) -> OfferResponse:
     _check_offer(plan.price, price, data.valid_from, data.valid_until)
     offer = await OfferRepository(db).add(
@@ -448,21 +503,36 @@ async def _add_offer(
             valid_until=data.valid_until,
         )
     )
+    await record_admin_action(
+        db,
+        admin,
+        "offer.create",
+        "offer",
+        offer.offer_id,
+        None,
+        row_summary(offer, exclude=_UNAUDITED)
+        | (
+            {"discount_percentage": data.discount_percentage}
+            if isinstance(data, OfferCreateWithDiscount)
+            else {}
+        ),
+    )
     return OfferResponse.from_offer(offer, clock.now())
 
 
-async def create_offer(db: AsyncSession, data: OfferCreate) -> OfferResponse:
+async def create_offer(db: AsyncSession, data: OfferCreate, admin: Admin) -> OfferResponse:
     """A fixed-price offer for a non-deleted plan (active or not)."""
     plan = await get_plan(db, data.plan_id)
-    return await _add_offer(db, data, plan, data.discounted_price)
+    return await _add_offer(db, data, plan, data.discounted_price, admin)
 
 
 async def create_offer_with_discount(
-    db: AsyncSession, data: OfferCreateWithDiscount
+    db: AsyncSession, data: OfferCreateWithDiscount, admin: Admin
 ) -> OfferResponse:
     """An offer priced at a percentage off the plan's current price (stored as a price)."""
     plan = await get_plan(db, data.plan_id)
-    return await _add_offer(db, data, plan, discounted_price(plan.price, data.discount_percentage))
+    price = discounted_price(plan.price, data.discount_percentage)
+    return await _add_offer(db, data, plan, price, admin)
 
 
 async def calculate_discount(
@@ -501,9 +571,12 @@ async def list_offers(
     return [OfferResponse.from_offer(offer, now) for offer in offers], total
 
 
-async def update_offer(db: AsyncSession, offer_id: int, data: OfferUpdate) -> OfferResponse:
+async def update_offer(
+    db: AsyncSession, offer_id: int, data: OfferUpdate, admin: Admin
+) -> OfferResponse:
     """Partial update; price and dates re-checked on the effective values."""
     offer = await get_offer(db, offer_id)
+    before = row_summary(offer, exclude=_UNAUDITED)
     plan = await get_plan(db, offer.plan_id, include_deleted=True)
     changes = data.model_dump(exclude_unset=True)
     _check_offer(
@@ -514,14 +587,27 @@ async def update_offer(db: AsyncSession, offer_id: int, data: OfferUpdate) -> Of
     )
     for field, value in changes.items():
         setattr(offer, field, value)
-    return OfferResponse.from_offer(await OfferRepository(db).flush(offer), clock.now())
+    offer = await OfferRepository(db).flush(offer)
+    await record_admin_action(
+        db, admin, "offer.update", "offer", offer_id, before, row_summary(offer, exclude=_UNAUDITED)
+    )
+    return OfferResponse.from_offer(offer, clock.now())
 
 
-async def delete_offer(db: AsyncSession, offer_id: int) -> None:
+async def delete_offer(db: AsyncSession, offer_id: int, admin: Admin) -> None:
     """Soft delete (Q-35): gone from every list and unusable; history keeps the reference."""
     offer = await get_offer(db, offer_id)
     offer.deleted_at = clock.now()
     await OfferRepository(db).flush(offer)
+    await record_admin_action(
+        db,
+        admin,
+        "offer.delete",
+        "offer",
+        offer_id,
+        {"offer_name": offer.offer_name, "deleted_at": None},
+        {"offer_name": offer.offer_name, "deleted_at": offer.deleted_at},
+    )
 
 
 async def list_offers_for_customer(

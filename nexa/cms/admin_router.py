@@ -18,7 +18,7 @@ from nexa.cms.schemas import (
     HeaderResponse,
     HeaderUpdate,
 )
-from nexa.core.auth import SessionDep
+from nexa.core.auth import CurrentAdmin, SessionDep
 from nexa.core.schemas import Message
 
 router = APIRouter(prefix="/cms", tags=["Admin - CMS Management"])
@@ -31,9 +31,9 @@ async def get_headers(db: SessionDep) -> list[HeaderResponse]:
 
 
 @router.post("/headers", response_model=HeaderResponse)
-async def create_header(data: HeaderCreate, db: SessionDep) -> HeaderResponse:
+async def create_header(data: HeaderCreate, db: SessionDep, admin: CurrentAdmin) -> HeaderResponse:
     """At most one header may be active."""
-    return await service.create_item(db, "headers", data)
+    return await service.create_item(db, "headers", data, admin)
 
 
 @router.get("/headers/{header_id}", response_model=HeaderResponse)
@@ -42,13 +42,15 @@ async def get_header(header_id: ItemId, db: SessionDep) -> HeaderResponse:
 
 
 @router.put("/headers/{header_id}", response_model=HeaderResponse)
-async def update_header(header_id: ItemId, data: HeaderUpdate, db: SessionDep) -> HeaderResponse:
-    return await service.update_item(db, "headers", header_id, data)
+async def update_header(
+    header_id: ItemId, data: HeaderUpdate, db: SessionDep, admin: CurrentAdmin
+) -> HeaderResponse:
+    return await service.update_item(db, "headers", header_id, data, admin)
 
 
 @router.delete("/headers/{header_id}", response_model=Message)
-async def delete_header(header_id: ItemId, db: SessionDep) -> Message:
-    await service.delete_item(db, "headers", header_id)
+async def delete_header(header_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
+    await service.delete_item(db, "headers", header_id, admin)
     return Message(message="Header deleted")
 
 
@@ -58,21 +60,23 @@ async def get_carousels(db: SessionDep) -> list[CarouselResponse]:
 
 
 @router.post("/carousels", response_model=CarouselResponse)
-async def create_carousel(data: CarouselCreate, db: SessionDep) -> CarouselResponse:
+async def create_carousel(
+    data: CarouselCreate, db: SessionDep, admin: CurrentAdmin
+) -> CarouselResponse:
     """Inserted at `order`; the others move down (orders stay 1..n)."""
-    return await service.create_item(db, "carousels", data)
+    return await service.create_item(db, "carousels", data, admin)
 
 
 @router.put("/carousels/{carousel_id}", response_model=CarouselResponse)
 async def update_carousel(
-    carousel_id: ItemId, data: CarouselUpdate, db: SessionDep
+    carousel_id: ItemId, data: CarouselUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> CarouselResponse:
-    return await service.update_item(db, "carousels", carousel_id, data)
+    return await service.update_item(db, "carousels", carousel_id, data, admin)
 
 
 @router.delete("/carousels/{carousel_id}", response_model=Message)
-async def delete_carousel(carousel_id: ItemId, db: SessionDep) -> Message:
-    await service.delete_item(db, "carousels", carousel_id)
+async def delete_carousel(carousel_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
+    await service.delete_item(db, "carousels", carousel_id, admin)
     return Message(message="Carousel deleted")
 
 
@@ -82,18 +86,20 @@ async def get_faqs(db: SessionDep) -> list[FAQResponse]:
 
 
 @router.post("/faqs", response_model=FAQResponse)
-async def create_faq(data: FAQCreate, db: SessionDep) -> FAQResponse:
-    return await service.create_item(db, "faqs", data)
+async def create_faq(data: FAQCreate, db: SessionDep, admin: CurrentAdmin) -> FAQResponse:
+    return await service.create_item(db, "faqs", data, admin)
 
 
 @router.put("/faqs/{faq_id}", response_model=FAQResponse)
-async def update_faq(faq_id: ItemId, data: FAQUpdate, db: SessionDep) -> FAQResponse:
-    return await service.update_item(db, "faqs", faq_id, data)
+async def update_faq(
+    faq_id: ItemId, data: FAQUpdate, db: SessionDep, admin: CurrentAdmin
+) -> FAQResponse:
+    return await service.update_item(db, "faqs", faq_id, data, admin)
 
 
 @router.delete("/faqs/{faq_id}", response_model=Message)
-async def delete_faq(faq_id: ItemId, db: SessionDep) -> Message:
-    await service.delete_item(db, "faqs", faq_id)
+async def delete_faq(faq_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
+    await service.delete_item(db, "faqs", faq_id, admin)
     return Message(message="FAQ deleted")
 
 
@@ -104,7 +110,7 @@ async def get_cms_overview(db: SessionDep) -> CMSListResponse:
 
 
 @router.post("/reorder", response_model=Message)
-async def reorder_items(data: CMSReorderRequest, db: SessionDep) -> Message:
+async def reorder_items(data: CMSReorderRequest, db: SessionDep, admin: CurrentAdmin) -> Message:
     """Move an item to `new_order`; the collection is renumbered 1..n."""
-    await service.reorder(db, data.item_id, data.new_order, data.collection_type)
+    await service.reorder(db, data.item_id, data.new_order, data.collection_type, admin)
     return Message(message="Items reordered")

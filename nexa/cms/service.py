@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action
 from nexa.cms.repository import Document, DocumentStore, category_exists, get_store
 from nexa.cms.schemas import (
     CarouselResponse,
@@ -17,6 +18,7 @@ from nexa.cms.schemas import (
     HeaderResponse,
 )
 from nexa.core.errors import BadRequest, NotFound
+from nexa.models import Admin
 
 RESPONSES: dict[str, type[BaseModel]] = {
     "headers": HeaderResponse,
@@ -63,6 +65,11 @@ def _response(document: Document) -> Any:
     return RESPONSES[document.collection].model_validate(values)
 
 
+def _target(collection: str) -> str:
+    """The audit target type of a collection: cms_header, cms_carousel, cms_faq."""
+    return f"cms_{collection[:-1]}"
+
+
 def _checked_id(store: DocumentStore, document_id: str) -> str:
     if not store.valid_id(document_id):
         raise MalformedId(f"{document_id!r} is not a valid id")
@@ -95,7 +102,7 @@ async def get_item(db: AsyncSession, collection: str, document_id: str) -> Any:
     return _response(document)
 
 
-async def create_item(db: AsyncSession, collection: str, data: BaseModel) -> Any:
+async def create_item(db: AsyncSession, collection: str, data: BaseModel, admin: Admin) -> Any:
     store = get_store(db)
     values = data.model_dump()
     is_active = values.pop("is_active")
@@ -105,10 +112,15 @@ async def create_item(db: AsyncSession, collection: str, data: BaseModel) -> Any
         await _no_other_active_header(store)
     await _check_category(db, values)
     document = await store.insert(collection, values, is_active=is_active, position=position)
-    return _response(document)
+    created = _response(document)
+    target = _target(collection)
+    await record_admin_action(db, admin, f"{target}.create", target, document.id, None, created)
+    return created
 
 
-async def update_item(db: AsyncSession, collection: str, document_id: str, data: BaseModel) -> Any:
+async def update_item(
+    db: AsyncSession, collection: str, document_id: str, data: BaseModel, admin: Admin
+) -> Any:
     store = get_store(db)
     _checked_id(store, document_id)
     changes = data.model_dump(exclude_unset=True)
@@ -117,8 +129,10 @@ async def update_item(db: AsyncSession, collection: str, document_id: str, data:
     is_active = changes.pop("is_active", None)
     position = changes.pop("order", None)
     await store.lock(collection)
-    if await store.get(collection, document_id) is None:
+    existing = await store.get(collection, document_id)
+    if existing is None:
         raise DocumentNotFound(f"{collection[:-1].capitalize()} {document_id} not found")
+    before = _response(existing).model_dump()
     if collection == "headers" and is_active:
         await _no_other_active_header(store, except_id=document_id)
     await _check_category(db, changes)
@@ -127,18 +141,30 @@ async def update_item(db: AsyncSession, collection: str, document_id: str, data:
         await store.move(collection, document_id, position)
         document = await store.get(collection, document_id)
     assert document is not None
-    return _response(document)
+    updated = _response(document)
+    target = _target(collection)
+    await record_admin_action(
+        db, admin, f"{target}.update", target, document_id, before, updated.model_dump()
+    )
+    return updated
 
 
-async def delete_item(db: AsyncSession, collection: str, document_id: str) -> None:
+async def delete_item(db: AsyncSession, collection: str, document_id: str, admin: Admin) -> None:
     store = get_store(db)
     _checked_id(store, document_id)
     await store.lock(collection)
-    if not await store.delete(collection, document_id):
+    existing = await store.get(collection, document_id)
+    if existing is None or not await store.delete(collection, document_id):
         raise DocumentNotFound(f"{collection[:-1].capitalize()} {document_id} not found")
+    target = _target(collection)
+    await record_admin_action(
+        db, admin, f"{target}.delete", target, document_id, _response(existing).model_dump()
+    )
 
 
-async def reorder(db: AsyncSession, item_id: str, new_order: int, collection_type: str) -> None:
+async def reorder(
+    db: AsyncSession, item_id: str, new_order: int, collection_type: str, admin: Admin
+) -> None:
     """Q-26: move the item to `new_order` (beyond the end = last); the rest renumber 1..n."""
     collection = REORDERABLE.get(collection_type)
     if collection is None:
@@ -146,8 +172,20 @@ async def reorder(db: AsyncSession, item_id: str, new_order: int, collection_typ
     store = get_store(db)
     _checked_id(store, item_id)
     await store.lock(collection)
-    if not await store.move(collection, item_id, new_order):
+    existing = await store.get(collection, item_id)
+    if existing is None or not await store.move(collection, item_id, new_order):
         raise DocumentNotFound(f"{collection_type.capitalize()} {item_id} not found")
+    moved = await store.get(collection, item_id)
+    target = _target(collection)
+    await record_admin_action(
+        db,
+        admin,
+        f"{target}.reorder",
+        target,
+        item_id,
+        {"order": existing.position},
+        {"order": moved.position if moved else new_order},
+    )
 
 
 async def content(db: AsyncSession, *, active_only: bool) -> CMSListResponse:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from nexa.core.auth import SessionDep
+from nexa.core.auth import CurrentAdmin, SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId
 from nexa.customer import service
@@ -55,19 +55,23 @@ async def get_customer_stats(db: SessionDep) -> CustomerStatsResponse:
 
 
 @router.post("/{customer_id}/deactivate", response_model=StatusChangeResponse)
-async def deactivate_customer(customer_id: CustomerId, db: SessionDep) -> StatusChangeResponse:
+async def deactivate_customer(
+    customer_id: CustomerId, db: SessionDep, admin: CurrentAdmin
+) -> StatusChangeResponse:
     """Status `inactive` (by an admin): sign-in refused, open sessions end at once."""
-    return await service.set_status(db, customer_id, AccountStatus.inactive)
+    return await service.set_status(db, customer_id, AccountStatus.inactive, admin)
 
 
 @router.post("/{customer_id}/activate", response_model=StatusChangeResponse)
-async def activate_customer(customer_id: CustomerId, db: SessionDep) -> StatusChangeResponse:
-    return await service.set_status(db, customer_id, AccountStatus.active)
+async def activate_customer(
+    customer_id: CustomerId, db: SessionDep, admin: CurrentAdmin
+) -> StatusChangeResponse:
+    return await service.set_status(db, customer_id, AccountStatus.active, admin)
 
 
 @router.post("/{customer_id}/suspend", response_model=StatusChangeResponse)
 async def suspend_customer(
-    customer_id: CustomerId, data: SuspendRequest, db: SessionDep
+    customer_id: CustomerId, data: SuspendRequest, db: SessionDep, admin: CurrentAdmin
 ) -> StatusChangeResponse:
     """Status `suspended`: sign-in refused, open sessions end at once; plans keep running."""
-    return await service.set_status(db, customer_id, AccountStatus.suspended, data.reason)
+    return await service.set_status(db, customer_id, AccountStatus.suspended, admin, data.reason)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action
 from nexa.auth import service as auth_service
 from nexa.core import clock
 from nexa.core.config import get_settings
@@ -24,7 +25,7 @@ from nexa.customer.schemas import (
     CustomerStatsResponse,
     StatusChangeResponse,
 )
-from nexa.models import AccountStatus, Customer, StatusReason, UserType
+from nexa.models import AccountStatus, Admin, Customer, StatusReason, UserType
 from nexa.referral import service as referral_service
 
 
@@ -147,14 +148,22 @@ async def admin_stats(db: AsyncSession) -> CustomerStatsResponse:
     )
 
 
+_STATUS_FIELDS = ("account_status", "status_reason", "status_note")
+
+
 async def set_status(
-    db: AsyncSession, customer_id: int, status: AccountStatus, reason: str | None = None
+    db: AsyncSession,
+    customer_id: int,
+    status: AccountStatus,
+    admin: Admin,
+    reason: str | None = None,
 ) -> StatusChangeResponse:
     """Q-03: deactivation and suspension shut the customer out at once (sessions revoked);
     activation lets them back in."""
     customer = await CustomerRepository(db).get_for_update(customer_id)
     if customer is None:
         raise CustomerNotFound(f"Customer {customer_id} not found")
+    before = {field: getattr(customer, field) for field in _STATUS_FIELDS}
     customer.account_status = status
     customer.status_reason = None if status == AccountStatus.active else StatusReason.admin
     customer.status_changed_at = clock.now()
@@ -168,6 +177,18 @@ async def set_status(
         revoked = await auth_service.revoke_sessions(
             db, UserType.customer, customer_id, f"account_{status.value}"
         )
+    await record_admin_action(
+        db,
+        admin,
+        {"active": "customer.activate", "inactive": "customer.deactivate"}.get(
+            status, "customer.suspend"
+        ),
+        "customer",
+        customer_id,
+        before,
+        {field: getattr(customer, field) for field in _STATUS_FIELDS}
+        | {"sessions_revoked": revoked},
+    )
     verb = {"active": "activated", "inactive": "deactivated", "suspended": "suspended"}[status]
     message = f"Customer {verb}" + (f": {reason}" if reason else "")
     return StatusChangeResponse(

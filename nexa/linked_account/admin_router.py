@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from nexa.core.auth import SessionDep
+from nexa.core.auth import CurrentAdmin, SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.linked_account import service
@@ -51,8 +51,8 @@ async def get_customer_linked_relationships(
     responses={404: {"description": "No such link"}},
 )
 async def admin_remove_linked_account(
-    linked_account_id: Annotated[DbId, Path()], db: SessionDep
+    linked_account_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> Message:
     """Remove any link."""
-    await service.admin_remove(db, linked_account_id)
+    await service.admin_remove(db, linked_account_id, admin)
     return Message(message="Linked account removed successfully")

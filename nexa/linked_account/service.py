@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action, row_summary
 from nexa.core import clock
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.idempotency import ReplayedResponse
@@ -32,7 +33,7 @@ from nexa.linked_account.schemas import (
     RechargeLinkedRequest,
     RechargeLinkedResponse,
 )
-from nexa.models import Customer, LinkedAccount
+from nexa.models import Admin, Customer, LinkedAccount
 from nexa.recharge import service as recharge_service
 
 # Q-22 proposes a `NEXA_MAX_LINKED_ACCOUNTS` setting; until Settings has it, this constant rules
@@ -270,9 +271,13 @@ async def admin_customer_links(db: AsyncSession, customer_id: int) -> CustomerLi
     )
 
 
-async def admin_remove(db: AsyncSession, linked_account_id: int) -> None:
+async def admin_remove(db: AsyncSession, linked_account_id: int, admin: Admin) -> None:
     links = LinkedAccountRepository(db)
     link = await links.get(linked_account_id)
     if link is None:
         raise LinkNotFound(f"Linked account {linked_account_id} not found")
+    before = row_summary(link)
     await links.delete(link)
+    await record_admin_action(
+        db, admin, "linked_account.delete", "linked_account", linked_account_id, before
+    )

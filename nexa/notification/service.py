@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action
 from nexa.core import clock
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.queue import defer_in_transaction
@@ -201,6 +202,15 @@ async def admin_send(
             )
         )
         await defer_in_transaction(db, BROADCAST_TASK, {"broadcast_id": broadcast.broadcast_id})
+        await record_admin_action(
+            db,
+            admin,
+            "notification.broadcast",
+            "notification_broadcast",
+            broadcast.broadcast_id,
+            None,
+            data.model_dump(exclude={"customer_ids"}) | {"target_count": target},
+        )
         return AdminSendResponse(
             message=f"Broadcast to {target} active customers queued",
             total_sent=target,
@@ -219,6 +229,16 @@ async def admin_send(
     if data.channel != NotificationChannel.in_app and written:
         await schedule_delivery(db)
     sent = set(written)
+    await record_admin_action(
+        db,
+        admin,
+        "notification.send",
+        "notification",
+        None,
+        None,
+        data.model_dump(exclude={"customer_ids", "send_to_all"})
+        | {"customer_ids": wanted, "sent": len(sent), "skipped_opted_out": len(wanted) - len(sent)},
+    )
     return AdminSendResponse(
         message=f"Notification sent to {len(sent)} customers",
         total_sent=len(wanted),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nexa.core.auth import SessionDep
+from nexa.core.auth import CurrentAdmin, SessionDep
 from nexa.testclock import service
 from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 
@@ -18,6 +18,6 @@ async def get_test_clock() -> ClockState:
 
 
 @router.post("", response_model=ClockMoved)
-async def move_test_clock(change: ClockMove, db: SessionDep) -> ClockMoved:
+async def move_test_clock(change: ClockMove, db: SessionDep, admin: CurrentAdmin) -> ClockMoved:
     """Move the clock forward and run every job that became due."""
-    return await service.move(db, change)
+    return await service.move(db, change, admin)

@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.audit.service import record_admin_action
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.customer import inactivity
+from nexa.models import Admin
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
 from nexa.referral import service as referral_service
@@ -52,10 +54,11 @@ def state() -> ClockState:
     )
 
 
-async def move(db: AsyncSession, change: ClockMove) -> ClockMoved:
+async def move(db: AsyncSession, change: ClockMove, admin: Admin) -> ClockMoved:
     clocks = TestClockRepository(db)
     offset = timedelta(seconds=await clocks.offset_for_update())
     real_now = datetime.now(UTC)
+    before = {"offset_seconds": int(offset.total_seconds()), "now": real_now + offset}
     if change.advance_seconds is not None:
         offset += timedelta(seconds=change.advance_seconds)
     else:
@@ -67,7 +70,17 @@ async def move(db: AsyncSession, change: ClockMove) -> ClockMoved:
     seconds = math.ceil(offset.total_seconds())
     await clocks.set_offset(seconds, real_now)
     clock.set_offset(timedelta(seconds=seconds))
-    return ClockMoved(**state().model_dump(), jobs_run=await run_due_work(db, clock.now()))
+    moved = ClockMoved(**state().model_dump(), jobs_run=await run_due_work(db, clock.now()))
+    await record_admin_action(
+        db,
+        admin,
+        "test_clock.move",
+        "test_clock",
+        1,
+        before,
+        {"offset_seconds": moved.offset_seconds, "now": moved.now, "jobs_run": moved.jobs_run},
+    )
+    return moved
 
 
 async def run_due_work(db: AsyncSession, now: datetime) -> dict[str, int]:
