@@ -11,12 +11,13 @@ from starlette.routing import compile_path
 from nexa import health
 from nexa.admin.router import router as admin_accounts_router
 from nexa.analytics.admin_router import router as analytics_admin_router
+from nexa.audit.admin_router import router as audit_admin_router
 from nexa.auth.router import router as auth_router
 from nexa.catalog.admin_router import router as catalog_admin_router
 from nexa.catalog.router import router as catalog_router
 from nexa.cms.admin_router import router as cms_admin_router
 from nexa.cms.router import router as cms_router
-from nexa.core.auth import current_admin
+from nexa.core.auth import admin_principal
 from nexa.core.config import get_settings
 from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router
@@ -62,6 +63,7 @@ ADMIN_ROUTERS = [
     linked_admin_router,
     history_admin_router,
     analytics_admin_router,
+    audit_admin_router,
 ]
 
 
@@ -91,7 +93,7 @@ def mount_routers(app: FastAPI) -> None:
     for router in PUBLIC_AND_CUSTOMER_ROUTERS:
         add_trailing_slash_twins(router)
         app.include_router(router)
-    admin_router = APIRouter(prefix="/admin", dependencies=[Depends(current_admin)])
+    admin_router = APIRouter(prefix="/admin", dependencies=[Depends(admin_principal)])
     admin_routers = list(ADMIN_ROUTERS)
     if not get_settings().is_production:
         admin_routers.append(test_clock_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from nexa.core import clock  # noqa: E402
 from nexa.core.db import dispose_engine, get_engine, get_session, transaction_scope  # noqa: E402
+from nexa.core.invalidation import listener  # noqa: E402
 from nexa.core.migrate import upgrade_to_head  # noqa: E402
 from nexa.main import create_app  # noqa: E402
 
@@ -51,7 +53,12 @@ def migrated_database() -> Iterator[str]:
 
 @pytest.fixture(scope="session", autouse=True)
 async def _engine_lifecycle(migrated_database: str) -> AsyncIterator[None]:
+    # the caches answer only once their invalidation listener is connected: start it now,
+    # so every test sees the caches as production does
+    listener.ensure_started()
+    await asyncio.wait_for(listener.ready.wait(), timeout=10)
     yield
+    await listener.stop()
     await dispose_engine()
 
 

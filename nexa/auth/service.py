@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.admin.repository import AdminRepository
+from nexa.auth import session_cache
 from nexa.auth.repository import AuthSessionRepository
 from nexa.auth.schemas import Token, TokenResponse
+from nexa.auth.session_cache import LiveSession
 from nexa.core import rate_limit
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
@@ -49,8 +51,6 @@ class Principal:
     user_type: UserType
     subject_id: int
     session_id: uuid.UUID
-    customer: Customer | None = None
-    admin: Admin | None = None
 
 
 class WrongPassword(BadRequest):
@@ -68,15 +68,16 @@ def check_password_policy(password: str, minimum: int) -> None:
         raise WeakPassword(f"The new password must have at most {PASSWORD_MAX} characters")
 
 
-def ensure_customer_may_sign_in(customer: Customer) -> None:
+def ensure_may_sign_in(status: AccountStatus, reason: StatusReason | None) -> None:
     """Q-03: suspended and admin-deactivated customers are shut out; inactivity is not."""
-    if customer.account_status == AccountStatus.suspended:
+    if status == AccountStatus.suspended:
         raise Forbidden("This account is suspended", "account_suspended")
-    if (
-        customer.account_status == AccountStatus.inactive
-        and customer.status_reason != StatusReason.inactivity
-    ):
+    if status == AccountStatus.inactive and reason != StatusReason.inactivity:
         raise Forbidden("This account has been deactivated", "account_inactive")
+
+
+def ensure_customer_may_sign_in(customer: Customer) -> None:
+    ensure_may_sign_in(customer.account_status, customer.status_reason)
 
 
 async def _open_session(db: AsyncSession, user_type: UserType, subject_id: int) -> Token:
@@ -158,19 +159,18 @@ async def login_admin(db: AsyncSession, email: str, password: str, client_ip: st
 
 
 async def _load_principal(db: AsyncSession, claims: TokenClaims) -> Principal:
-    """The account a token names, if it still exists and may act."""
+    """The account a token names, if it still exists and may act (used by refresh)."""
     if claims.user_type == UserType.customer:
         customer = await CustomerRepository(db).get(claims.subject_id)
         if customer is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
         ensure_customer_may_sign_in(customer)
-        return Principal(UserType.customer, claims.subject_id, claims.session_id, customer=customer)
-    if claims.user_type == UserType.admin:
-        admin = await AdminRepository(db).get(claims.subject_id)
-        if admin is None:
+    elif claims.user_type == UserType.admin:
+        if await AdminRepository(db).get(claims.subject_id) is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
-        return Principal(UserType.admin, claims.subject_id, claims.session_id, admin=admin)
-    raise Unauthorized("Invalid token", "invalid_token")
+    else:
+        raise Unauthorized("Invalid token", "invalid_token")
+    return Principal(UserType(claims.user_type), claims.subject_id, claims.session_id)
 
 
 def _decode(token: str, expected_type: str) -> TokenClaims:
@@ -184,18 +184,40 @@ def _decode(token: str, expected_type: str) -> TokenClaims:
 
 
 async def authenticate(db: AsyncSession, access_token: str) -> Principal:
-    """The principal of a bearer access token whose session is live."""
+    """The principal of a bearer access token whose session is live.
+
+    Live sessions are remembered in-process (`session_cache`), so most requests need no
+    query; a miss costs one query that checks the session and its account together.
+    """
     claims = _decode(access_token, "access")
-    auth_session = await AuthSessionRepository(db).get(claims.session_id)
+    now = utcnow()
+    live = session_cache.cache.get(claims.session_id)
+    if live is None:
+        generation = session_cache.cache.generation()
+        live = await _live_session(db, claims, now)
+        session_cache.cache.put(claims.session_id, live, generation)
+    if live.user_type != claims.user_type or live.subject_id != claims.subject_id:
+        raise Unauthorized("Invalid token", "invalid_token")
+    if live.expires_at <= now:
+        raise Unauthorized("This session has ended; log in again", "session_revoked")
+    return Principal(live.user_type, live.subject_id, claims.session_id)
+
+
+async def _live_session(db: AsyncSession, claims: TokenClaims, now: datetime) -> LiveSession:
+    found = await AuthSessionRepository(db).with_account(claims.session_id)
     if (
-        auth_session is None
-        or auth_session.user_type != claims.user_type
-        or auth_session.subject_id != claims.subject_id
+        found is None
+        or found.user_type != claims.user_type
+        or found.subject_id != claims.subject_id
     ):
         raise Unauthorized("Invalid token", "invalid_token")
-    if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
+    if found.revoked_at is not None or found.expires_at <= now:
         raise Unauthorized("This session has ended; log in again", "session_revoked")
-    return await _load_principal(db, claims)
+    if not found.account_exists:
+        raise Unauthorized("The account no longer exists", "invalid_token")
+    if found.user_type == UserType.customer:
+        ensure_may_sign_in(found.account_status, found.status_reason)
+    return LiveSession(found.user_type, found.subject_id, found.expires_at)
 
 
 async def refresh(db: AsyncSession, refresh_token: str) -> TokenResponse:

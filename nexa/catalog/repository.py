@@ -260,6 +260,19 @@ class OfferRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def next_validity_boundary(self, now: datetime) -> datetime | None:
+        """The next instant an offer starts or ends (when best prices may change)."""
+        return (
+            await self.session.execute(
+                select(
+                    func.least(
+                        func.min(Offer.valid_from).filter(Offer.valid_from > now),
+                        func.min(Offer.valid_until).filter(Offer.valid_until >= now),
+                    )
+                ).where(Offer.deleted_at.is_(None))
+            )
+        ).scalar_one()
+
     async def get(self, offer_id: int) -> Offer | None:
         """A non-deleted offer."""
         return (

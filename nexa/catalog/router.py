@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from nexa.catalog import service
+from nexa.catalog import cache, service
 from nexa.catalog.repository import PlanFilters
 from nexa.catalog.schemas import (
     CategoryForCustomer,
@@ -15,7 +15,7 @@ from nexa.catalog.schemas import (
     PlanResponseForCustomer,
     PlanTypeInput,
 )
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.core.auth import CustomerPrincipal, SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId
 from nexa.models import Category
@@ -27,7 +27,7 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=10**10, allow_inf_nan=Fals
 
 @router.get("/categories", response_model=list[CategoryForCustomer])
 async def get_categories(
-    customer: CurrentCustomer, db: SessionDep, page: PageParams
+    customer: CustomerPrincipal, db: SessionDep, page: PageParams
 ) -> list[Category]:
     """Every category, ordered by name."""
     categories, total = await service.list_categories(
@@ -39,7 +39,7 @@ async def get_categories(
 
 @router.get("/plans", response_model=list[PlanResponseForCustomer])
 async def get_plans_for_customer(
-    customer: CurrentCustomer,
+    customer: CustomerPrincipal,
     db: SessionDep,
     page: PageParams,
     plan_id: Annotated[DbId | None, Query(description="Get specific plan by ID")] = None,
@@ -49,9 +49,9 @@ async def get_plans_for_customer(
     is_topup: Annotated[bool | None, Query(description="Top-ups / add-ons or not")] = None,
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
-) -> list[PlanResponseForCustomer]:
+) -> Response:
     """Plans on sale, featured first then cheapest first, each with its best current offer."""
-    plans, total = await service.list_plans_for_customer(
+    listing = await cache.plan_page(
         db,
         PlanFilters(
             plan_id=plan_id,
@@ -65,13 +65,16 @@ async def get_plans_for_customer(
         skip=page.skip,
         limit=page.limit,
     )
-    page.set_total(total)
-    return plans
+    return Response(
+        listing.body,
+        media_type="application/json",
+        headers={"X-Total-Count": str(listing.total)},
+    )
 
 
 @router.get("/offers", response_model=list[OfferResponseForCustomer])
 async def get_offers_for_customer(
-    customer: CurrentCustomer,
+    customer: CustomerPrincipal,
     db: SessionDep,
     page: PageParams,
     plan_id: Annotated[DbId | None, Query(description="Filter by plan")] = None,

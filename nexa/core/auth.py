@@ -8,10 +8,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.admin.repository import AdminRepository
 from nexa.auth import service as auth_service
 from nexa.auth.service import Principal
 from nexa.core.db import get_session
 from nexa.core.errors import Forbidden, Unauthorized
+from nexa.customer.repository import CustomerRepository
 from nexa.models import Admin, Customer, UserType
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -31,23 +33,44 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-async def current_customer(principal: CurrentPrincipal) -> Customer:
-    if principal.user_type != UserType.customer or principal.customer is None:
+async def customer_principal(principal: CurrentPrincipal) -> Principal:
+    if principal.user_type != UserType.customer:
         raise Forbidden("This endpoint is for customers", "customer_only")
-    return principal.customer
+    return principal
 
 
-async def current_admin(principal: CurrentPrincipal) -> Admin:
-    if principal.user_type != UserType.admin or principal.admin is None:
+async def admin_principal(principal: CurrentPrincipal) -> Principal:
+    if principal.user_type != UserType.admin:
         raise Forbidden("This endpoint is for administrators", "admin_only")
-    return principal.admin
+    return principal
 
 
+# the caller's identity only: no query when the session is cached
+CustomerPrincipal = Annotated[Principal, Depends(customer_principal)]
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
+
+
+async def current_customer(principal: CustomerPrincipal, db: SessionDep) -> Customer:
+    customer = await CustomerRepository(db).get(principal.subject_id)
+    if customer is None:
+        raise Unauthorized("The account no longer exists", "invalid_token")
+    auth_service.ensure_customer_may_sign_in(customer)
+    return customer
+
+
+async def current_admin(principal: AdminPrincipal, db: SessionDep) -> Admin:
+    admin = await AdminRepository(db).get(principal.subject_id)
+    if admin is None:
+        raise Unauthorized("The account no longer exists", "invalid_token")
+    return admin
+
+
+# the caller's account row, loaded in the request's transaction
 CurrentCustomer = Annotated[Customer, Depends(current_customer)]
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 

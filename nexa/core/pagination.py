@@ -20,7 +20,7 @@ class Page:
         self.response.headers["X-Total-Count"] = str(total)
 
 
-def page_params(
+async def page_params(
     response: Response,
     skip: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
     limit: Annotated[

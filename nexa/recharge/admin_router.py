@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials
 
-from nexa.core.auth import SessionDep, bearer_scheme, current_admin, current_principal
+from nexa.core.auth import SessionDep, admin_principal, bearer_scheme, current_principal
 from nexa.core.config import get_settings
 from nexa.recharge import usage
 from nexa.recharge.schemas import UsageBatch, UsageBatchResult
@@ -26,7 +26,7 @@ async def admin_or_usage_feed(
         and secrets.compare_digest(credentials.credentials.encode(), feed_token.encode())
     ):
         return
-    await current_admin(await current_principal(db, credentials))
+    await admin_principal(await current_principal(db, credentials))
 
 
 # mounted outside the /admin guard because of the service token; same 401/403 answers

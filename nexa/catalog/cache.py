@@ -1,0 +1,77 @@
+"""Customer catalogue pages served from memory.
+
+`GET /customer/plans` is the busiest read and changes only when staff edit the catalogue
+or an offer starts or ends. A page is kept as its finished JSON and dropped when:
+  * any process commits a change to plans, offers or categories (trigger → NOTIFY
+    `nexa_catalog_changed`), or this process flushes one (immediately, before commit);
+  * the next offer boundary passes (an offer starts or ends, so best prices change);
+  * it is `MAX_AGE` old, a safety net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from nexa.catalog import service
+from nexa.catalog.repository import OfferRepository, PlanFilters
+from nexa.catalog.schemas import PlanResponseForCustomer
+from nexa.core import clock
+from nexa.core.config import get_settings
+from nexa.core.invalidation import CATALOG_CHANNEL, LocalCache, listener
+from nexa.models import Category, Offer, Plan
+
+MAX_AGE = timedelta(minutes=1)
+_plan_list = TypeAdapter(list[PlanResponseForCustomer])
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    total: int
+    filled_at: datetime
+    fresh_until: datetime
+
+    def fresh_at(self, now: datetime) -> bool:
+        return self.filled_at <= now < self.fresh_until
+
+
+plan_pages: LocalCache[tuple[Any, ...], CachedPage] = LocalCache(
+    "catalog_pages", max_entries=get_settings().catalog_cache_entries
+)
+plan_pages.enabled = get_settings().catalog_cache_entries > 0
+listener.register(plan_pages)
+listener.on(CATALOG_CHANNEL, lambda _: plan_pages.clear())
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_on_local_change(session: Session, _: object) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, Plan | Offer | Category) for row in changed):
+        plan_pages.clear()
+
+
+async def plan_page(db: AsyncSession, filters: PlanFilters, *, skip: int, limit: int) -> CachedPage:
+    """The customer plan listing as JSON, from memory when still fresh."""
+    now = clock.now()
+    key = (filters, skip, limit)
+    cached = plan_pages.get(key)
+    if cached is not None and cached.fresh_at(now):
+        return cached
+    generation = plan_pages.generation()
+    plans, total = await service.list_plans_for_customer(db, filters, skip=skip, limit=limit)
+    boundary = await OfferRepository(db).next_validity_boundary(now)
+    page = CachedPage(
+        body=_plan_list.dump_json(plans),
+        total=total,
+        filled_at=now,
+        fresh_until=min(now + MAX_AGE, boundary) if boundary else now + MAX_AGE,
+    )
+    plan_pages.put(key, page, generation)
+    return page

@@ -1,0 +1,87 @@
+"""NOTIFY triggers that keep the in-process session and catalogue caches fresh
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-29 02:40:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# payloads on nexa_auth_changed: s:<session id>, c:<customer id>, a:<admin id>
+AUTH_FUNCTIONS = """
+CREATE FUNCTION nexa_auth_session_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('nexa_auth_changed', 's:' || OLD.session_id::text);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION nexa_customer_access_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('nexa_auth_changed', 'c:' || OLD.customer_id::text);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION nexa_admin_access_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('nexa_auth_changed', 'a:' || OLD.admin_id::text);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION nexa_catalog_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('nexa_catalog_changed', TG_TABLE_NAME);
+    RETURN NULL;
+END $$;
+"""
+
+TRIGGERS = """
+CREATE TRIGGER auth_session_access_changed
+    AFTER UPDATE OF revoked_at, expires_at, user_type, subject_id OR DELETE ON auth_session
+    FOR EACH ROW EXECUTE FUNCTION nexa_auth_session_changed();
+CREATE TRIGGER customer_access_changed
+    AFTER UPDATE OF account_status, status_reason, deleted_at OR DELETE ON customer
+    FOR EACH ROW EXECUTE FUNCTION nexa_customer_access_changed();
+CREATE TRIGGER admin_access_changed
+    AFTER DELETE ON admin
+    FOR EACH ROW EXECUTE FUNCTION nexa_admin_access_changed();
+CREATE TRIGGER plan_catalog_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plan
+    FOR EACH STATEMENT EXECUTE FUNCTION nexa_catalog_changed();
+CREATE TRIGGER offer_catalog_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON offer
+    FOR EACH STATEMENT EXECUTE FUNCTION nexa_catalog_changed();
+CREATE TRIGGER category_catalog_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON category
+    FOR EACH STATEMENT EXECUTE FUNCTION nexa_catalog_changed();
+"""
+
+
+def upgrade() -> None:
+    op.execute(AUTH_FUNCTIONS)
+    op.execute(TRIGGERS)
+
+
+def downgrade() -> None:
+    for trigger, table in [
+        ("auth_session_access_changed", "auth_session"),
+        ("customer_access_changed", "customer"),
+        ("admin_access_changed", "admin"),
+        ("plan_catalog_changed", "plan"),
+        ("offer_catalog_changed", "offer"),
+        ("category_catalog_changed", "category"),
+    ]:
+        op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+    for function in [
+        "nexa_auth_session_changed",
+        "nexa_customer_access_changed",
+        "nexa_admin_access_changed",
+        "nexa_catalog_changed",
+    ]:
+        op.execute(f"DROP FUNCTION IF EXISTS {function}()")
