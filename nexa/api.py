@@ -13,6 +13,7 @@ from nexa.admin.router import router as admin_accounts_router
 from nexa.analytics.admin_router import router as analytics_admin_router
 from nexa.audit.admin_router import router as audit_admin_router
 from nexa.auth.router import router as auth_router
+from nexa.backup.admin_router import router as backup_admin_router
 from nexa.catalog.admin_router import router as catalog_admin_router
 from nexa.catalog.router import router as catalog_router
 from nexa.cms.admin_router import router as cms_admin_router
@@ -64,6 +65,7 @@ ADMIN_ROUTERS = [
     history_admin_router,
     analytics_admin_router,
     audit_admin_router,
+    backup_admin_router,
 ]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -169,6 +170,91 @@ def seed(
         raise typer.Exit(2)
     _prepare_database()
     asyncio.run(_bootstrap(demo=True))
+
+
+@cli.command()
+def backup() -> None:
+    """Back up every business table and the CMS content now, into BACKUP_DIR."""
+    from nexa.backup import service as backup_service
+    from nexa.core.db import configure_database, dispose_engine
+    from nexa.models import BackupStatus, BackupType
+
+    configure_database()  # back up the database as it is: no migrations first
+
+    async def run() -> object:
+        try:
+            return await backup_service.take_backup(
+                admin_id=backup_service.COMMAND_LINE_ADMIN_ID,
+                backup_type=BackupType.manual,
+                trigger="command_line",
+            )
+        finally:
+            await dispose_engine()
+
+    taken: Any = asyncio.run(run())
+    if taken.status != BackupStatus.completed:
+        typer.echo(f"Backup {taken.backup_id} failed: {taken.error}", err=True)
+        raise typer.Exit(1)
+    counts = taken.data_list.get("record_counts", {})
+    typer.echo(
+        f"Backup {taken.backup_id} written to {taken.path} ({taken.size_bytes} bytes): "
+        f"{sum(counts.values())} rows in {len(counts)} tables, "
+        f"{taken.data_list.get('cms_documents', 0)} CMS documents"
+    )
+
+
+@cli.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup archive (backup_*.zip)")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace all business data and CMS content with a backup's (after checking it and
+    taking a safety backup)."""
+    from nexa.backup import service as backup_service
+    from nexa.core.db import dispose_engine
+    from nexa.core.errors import NexaError
+    from nexa.models import BackupStatus
+
+    _prepare_database()
+
+    async def check() -> Any:
+        try:
+            return await backup_service.verify_file(file)
+        finally:
+            await dispose_engine()
+
+    try:
+        manifest = asyncio.run(check())
+    except NexaError as exc:
+        typer.echo(f"Refused: {exc.detail} (nothing was changed)", err=True)
+        raise typer.Exit(1) from exc
+    rows = sum(manifest.record_counts.values())
+    typer.echo(
+        f"{file}: a NEXA backup of {manifest.created_at} at schema revision "
+        f"{manifest.schema_revision}; {len(manifest.tables)} tables, {rows} rows, "
+        f"{manifest.cms.rows} CMS documents; every checksum matches"
+    )
+    if not yes:
+        typer.confirm("Replace ALL current data with this backup?", abort=True)
+
+    async def run() -> Any:
+        try:
+            return await backup_service.restore_file(file, verified=manifest)
+        finally:
+            await dispose_engine()
+
+    try:
+        done = asyncio.run(run())
+    except NexaError as exc:
+        typer.echo(f"Refused: {exc.detail} (nothing was changed)", err=True)
+        raise typer.Exit(1) from exc
+    if done.status != BackupStatus.completed:
+        typer.echo(f"Restore {done.restore_id} failed: {done.error}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"Restore {done.restore_id} completed: {len(done.data_list['tables_restored'])} tables "
+        f"replaced (safety backup {done.safety_backup_id} taken first)"
+    )
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import procrastinate
 import structlog
 
 from nexa.auth.tasks import blueprint as auth_blueprint
+from nexa.backup.tasks import blueprint as backup_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
 from nexa.customer.tasks import blueprint as customer_blueprint
 from nexa.notification.tasks import blueprint as notification_blueprint
@@ -30,6 +31,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "postpaid": postpaid_blueprint,
     "notification": notification_blueprint,
     "customer": customer_blueprint,
+    "backup": backup_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

@@ -1,0 +1,256 @@
+"""SQL of the backup domain: history rows, the schedule row, and a restore's side effects on
+the tables backups leave out (sessions, idempotency keys)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.models import (
+    Admin,
+    AuthSession,
+    Backup,
+    BackupSchedule,
+    BackupStatus,
+    BackupType,
+    Customer,
+    IdempotencyKey,
+    Restore,
+    UserType,
+)
+
+IN_PROGRESS = (BackupStatus.pending, BackupStatus.running)
+# transaction-level advisory locks (arbitrary constants, unique to this domain)
+NAME_LOCK = 0x4E58_4231  # choosing a backup's file name
+RESTORE_LOCK = 0x4E58_4232  # starting a restore (one at a time)
+ROTATION_LOCK = 0x4E58_4233  # rotating old backups
+
+
+class BackupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, key: int) -> None:
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    # --- backups ------------------------------------------------------------------------------
+
+    async def file_names_like(self, stem: str) -> set[str]:
+        rows = await self.session.execute(
+            select(Backup.file_name).where(Backup.file_name.like(f"{stem}%"))
+        )
+        return set(rows.scalars())
+
+    async def add_backup(self, **values: Any) -> Backup:
+        backup = Backup(**values)
+        self.session.add(backup)
+        await self.session.flush()
+        return backup
+
+    async def get_backup(self, backup_id: int, *, for_update: bool = False) -> Backup | None:
+        query = select(Backup).where(Backup.backup_id == backup_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def backup_by_path(self, path: str) -> Backup | None:
+        return (
+            await self.session.execute(select(Backup).where(Backup.path == path).limit(1))
+        ).scalar_one_or_none()
+
+    async def claim_backup(self, backup_id: int, now: datetime) -> Backup | None:
+        """pending -> running, once (a repeated job finds nothing to do)."""
+        return (
+            await self.session.execute(
+                update(Backup)
+                .where(Backup.backup_id == backup_id, Backup.status == BackupStatus.pending)
+                .values(status=BackupStatus.running, started_at=now)
+                .returning(Backup)
+            )
+        ).scalar_one_or_none()
+
+    async def finish_backup(self, backup_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(Backup).where(Backup.backup_id == backup_id).values(**values)
+        )
+
+    async def list_backups(
+        self, *, skip: int, limit: int, backup_type: BackupType | None
+    ) -> tuple[list[Backup], int]:
+        condition = [Backup.type == backup_type] if backup_type is not None else []
+        total = (
+            await self.session.execute(select(func.count()).select_from(Backup).where(*condition))
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(Backup)
+            .where(*condition)
+            .order_by(Backup.created_at.desc(), Backup.backup_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    async def delete_backup(self, backup_id: int) -> None:
+        await self.session.execute(delete(Backup).where(Backup.backup_id == backup_id))
+
+    async def rotate(self, keep: int) -> list[str]:
+        """Delete finished backups beyond the `keep` newest; returns their file paths."""
+        await self.lock(ROTATION_LOCK)
+        newest = (
+            select(Backup.backup_id)
+            .where(Backup.status.not_in(IN_PROGRESS))
+            .order_by(Backup.created_at.desc(), Backup.backup_id.desc())
+            .limit(keep)
+        )
+        in_use = select(Restore.backup_source_id).where(
+            Restore.status.in_(IN_PROGRESS), Restore.backup_source_id.is_not(None)
+        )
+        rows = await self.session.execute(
+            delete(Backup)
+            .where(
+                Backup.status.not_in(IN_PROGRESS),
+                Backup.backup_id.not_in(newest),
+                Backup.backup_id.not_in(in_use),
+            )
+            .returning(Backup.path)
+        )
+        return list(rows.scalars())
+
+    async def backup_stats(self, recent_since: datetime) -> dict[str, Any]:
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(Backup.type == BackupType.manual),
+                    func.count().filter(Backup.type == BackupType.auto),
+                    func.count().filter(Backup.created_at >= recent_since),
+                    func.count().filter(Backup.status == BackupStatus.failed),
+                    func.coalesce(func.sum(Backup.size_bytes), 0),
+                    func.max(Backup.completed_at),
+                ).select_from(Backup)
+            )
+        ).one()
+        restores = (
+            await self.session.execute(select(func.count()).select_from(Restore))
+        ).scalar_one()
+        return {
+            "total_backups": row[0],
+            "manual_backups": row[1],
+            "auto_backups": row[2],
+            "recent_backups": row[3],
+            "failed_backups": row[4],
+            "total_size_bytes": int(row[5] or 0),
+            "latest_backup_at": row[6],
+            "total_restores": restores,
+        }
+
+    # --- restores -----------------------------------------------------------------------------
+
+    async def restore_in_progress(self) -> Restore | None:
+        return (
+            await self.session.execute(
+                select(Restore).where(Restore.status.in_(IN_PROGRESS)).limit(1)
+            )
+        ).scalar_one_or_none()
+
+    async def backup_in_use(self, backup_id: int) -> bool:
+        return bool(
+            (
+                await self.session.execute(
+                    select(
+                        exists().where(
+                            Restore.backup_source_id == backup_id,
+                            Restore.status.in_(IN_PROGRESS),
+                        )
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def add_restore(self, **values: Any) -> Restore:
+        restore = Restore(**values)
+        self.session.add(restore)
+        await self.session.flush()
+        return restore
+
+    async def get_restore(self, restore_id: int) -> Restore | None:
+        return (
+            await self.session.execute(select(Restore).where(Restore.restore_id == restore_id))
+        ).scalar_one_or_none()
+
+    async def claim_restore(self, restore_id: int, now: datetime) -> Restore | None:
+        return (
+            await self.session.execute(
+                update(Restore)
+                .where(Restore.restore_id == restore_id, Restore.status == BackupStatus.pending)
+                .values(status=BackupStatus.running, started_at=now)
+                .returning(Restore)
+            )
+        ).scalar_one_or_none()
+
+    async def finish_restore(self, restore_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(Restore).where(Restore.restore_id == restore_id).values(**values)
+        )
+
+    async def list_restores(self, *, skip: int, limit: int) -> tuple[list[Restore], int]:
+        total = (await self.session.execute(select(func.count()).select_from(Restore))).scalar_one()
+        rows = await self.session.execute(
+            select(Restore)
+            .order_by(Restore.created_at.desc(), Restore.restore_id.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
+    # --- what a restore does to the tables backups leave out ---------------------------------
+
+    async def end_orphaned_sessions(self) -> int:
+        """Delete login sessions whose customer or admin the restore removed."""
+        result = await self.session.execute(
+            delete(AuthSession).where(
+                or_(
+                    (AuthSession.user_type == UserType.customer)
+                    & ~exists().where(Customer.customer_id == AuthSession.subject_id),
+                    (AuthSession.user_type == UserType.admin)
+                    & ~exists().where(Admin.admin_id == AuthSession.subject_id),
+                )
+            )
+        )
+        count: int | None = getattr(result, "rowcount", None)
+        return count or 0
+
+    async def forget_idempotency_keys(self) -> None:
+        await self.session.execute(delete(IdempotencyKey))
+
+    async def announce_restore(self) -> None:
+        """Tell every API process to forget cached sessions and catalogue pages (their
+        listeners treat an unknown payload as "forget everything")."""
+        for channel in ("nexa_auth_changed", "nexa_catalog_changed"):
+            await self.session.execute(
+                text("SELECT pg_notify(:channel, 'restore')"), {"channel": channel}
+            )
+
+    # --- schedule -----------------------------------------------------------------------------
+
+    async def schedule(self, *, for_update: bool = False) -> BackupSchedule | None:
+        query = select(BackupSchedule).where(BackupSchedule.schedule_id == 1)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def save_schedule(self, **values: Any) -> BackupSchedule:
+        statement = (
+            insert(BackupSchedule)
+            .values(schedule_id=1, **values)
+            .on_conflict_do_update(index_elements=["schedule_id"], set_=values)
+            .returning(BackupSchedule)
+        )
+        result = await self.session.execute(
+            statement, execution_options={"populate_existing": True}
+        )
+        return result.scalar_one()
