@@ -29,7 +29,7 @@ from nexa.models import (
     NotificationSource,
     NotificationType,
 )
-from nexa.notification import delivery
+from nexa.notification import delivery, wakeup
 from nexa.notification.repository import NotificationRepository
 from nexa.notification.schemas import (
     AdminNotificationCreate,
@@ -44,7 +44,6 @@ from nexa.notification.schemas import (
     SendResult,
 )
 
-DELIVERY_TASK = "notification:deliver_notifications"
 BROADCAST_TASK = "notification:fan_out_broadcast"
 # sends to at most this many listed customers are written in the request itself
 BROADCAST_BATCH = 5000
@@ -68,16 +67,16 @@ def _row(alert: Alert) -> dict[str, Any]:
     return row
 
 
-async def schedule_delivery(db: AsyncSession) -> None:
-    """Make sure a delivery job runs after this transaction commits (one queued at a time)."""
-    await defer_in_transaction(db, DELIVERY_TASK, queueing_lock="deliver_notifications")
+def schedule_delivery(db: AsyncSession) -> None:
+    """Have the delivery job run once this transaction commits (see wakeup.py)."""
+    wakeup.deliver_after_commit(db)
 
 
 async def notify(db: AsyncSession, *alerts: Alert) -> list[int]:
     """Write notifications; returns the ids created (duplicates by dedupe_key are skipped)."""
     ids = await NotificationRepository(db).add_many([_row(alert) for alert in alerts])
     if ids and any(alert.channel != NotificationChannel.in_app for alert in alerts):
-        await schedule_delivery(db)
+        schedule_delivery(db)
     return ids
 
 
@@ -87,7 +86,7 @@ async def notify_from_select(db: AsyncSession, query: Select[Any]) -> int:
     columns = ["customer_id", "type", "title", "message", "channel", "dedupe_key"]
     created = await NotificationRepository(db).add_from_select(columns, query)
     if created:
-        await schedule_delivery(db)
+        schedule_delivery(db)
     return created
 
 
@@ -227,7 +226,7 @@ async def admin_send(
         wanted, title=data.title, message=data.message, type_=data.type, channel=data.channel
     )
     if data.channel != NotificationChannel.in_app and written:
-        await schedule_delivery(db)
+        schedule_delivery(db)
     sent = set(written)
     await record_admin_action(
         db,
@@ -273,7 +272,7 @@ async def fan_out_broadcast(db: AsyncSession, broadcast_id: int) -> int:
     broadcast.last_customer_id = max(written)
     broadcast.created_count += len(written)
     if broadcast.channel != NotificationChannel.in_app:
-        await schedule_delivery(db)
+        schedule_delivery(db)
     return len(written)
 
 

@@ -118,10 +118,14 @@ async def test_worker_delivers_the_recharge_notifications(
     )
     assert response.status_code == 200
     async with jobs.opened_app() as app:
-        queued = await app.job_manager.list_jobs_async(
-            task="notification:deliver_notifications", status="todo"
-        )
-        assert queued, "the recharge queued a delivery job in its transaction"
+        for _ in range(100):  # the commit wakes the delivery job from this process
+            queued = await app.job_manager.list_jobs_async(
+                task="notification:deliver_notifications", status="todo"
+            )
+            if queued:
+                break
+            await asyncio.sleep(0.02)
+        assert queued, "the committed recharge queued a delivery job"
         await app.run_worker_async(wait=False, install_signal_handlers=False)
     async with get_sessionmaker()() as db:
         rows = (
