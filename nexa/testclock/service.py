@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
+from nexa.backup import service as backup_service
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.customer import inactivity
@@ -35,6 +36,8 @@ DUE_WORK: dict[str, DueWork] = {
     "expiry_reminders": lifecycle.send_expiry_reminders,
     "referral_expiry": referral_service.expire_programs,
     "inactivity_monitoring": inactivity.refresh_batch,
+    # queues the scheduled backup that fell due (its archive is written by a job)
+    "scheduled_backups": backup_service.claim_due_backup,
 }
 
 
