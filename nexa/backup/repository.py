@@ -28,6 +28,13 @@ IN_PROGRESS = (BackupStatus.pending, BackupStatus.running)
 NAME_LOCK = 0x4E58_4231  # choosing a backup's file name
 RESTORE_LOCK = 0x4E58_4232  # starting a restore (one at a time)
 ROTATION_LOCK = 0x4E58_4233  # rotating old backups
+# session-level locks held by whoever is writing a backup / performing a restore: a row
+# `running` whose lock is free was left behind by a process that stopped
+RESTORE_RUN_LOCK = 0x4E58_4234
+
+
+def backup_run_lock(backup_id: int) -> int:
+    return (0x4E58 << 48) + backup_id
 
 
 class BackupRepository:
@@ -36,6 +43,24 @@ class BackupRepository:
 
     async def lock(self, key: int) -> None:
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    async def nobody_holds(self, key: int) -> bool:
+        """Whether no session holds the lock `key` (taken until this transaction ends)."""
+        result = await self.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}
+        )
+        return bool(result.scalar_one())
+
+    async def restore_job_waiting(self, restore_id: int) -> bool:
+        """Whether a restore's job is still queued or being run by a worker."""
+        result = await self.session.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = :task "
+                "AND status IN ('todo', 'doing') AND (args->>'restore_id')::bigint = :id)"
+            ),
+            {"task": "backup:run_restore", "id": restore_id},
+        )
+        return bool(result.scalar_one())
 
     # --- backups ------------------------------------------------------------------------------
 
@@ -150,12 +175,11 @@ class BackupRepository:
 
     # --- restores -----------------------------------------------------------------------------
 
-    async def restore_in_progress(self) -> Restore | None:
-        return (
-            await self.session.execute(
-                select(Restore).where(Restore.status.in_(IN_PROGRESS)).limit(1)
-            )
-        ).scalar_one_or_none()
+    async def restores_in_progress(self) -> list[Restore]:
+        rows = await self.session.execute(
+            select(Restore).where(Restore.status.in_(IN_PROGRESS)).order_by(Restore.restore_id)
+        )
+        return list(rows.scalars())
 
     async def backup_in_use(self, backup_id: int) -> bool:
         return bool(

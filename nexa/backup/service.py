@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +32,13 @@ from nexa.backup.archive import (
     Manifest,
     check_compatible,
 )
-from nexa.backup.repository import NAME_LOCK, RESTORE_LOCK, BackupRepository
+from nexa.backup.repository import (
+    NAME_LOCK,
+    RESTORE_LOCK,
+    RESTORE_RUN_LOCK,
+    BackupRepository,
+    backup_run_lock,
+)
 from nexa.backup.schemas import (
     BackupResponse,
     BackupStatsResponse,
@@ -53,7 +61,7 @@ from nexa.backup.snapshot import (
 from nexa.cms import service as cms_service
 from nexa.core import clock
 from nexa.core.config import get_settings
-from nexa.core.db import get_sessionmaker
+from nexa.core.db import database_url, get_sessionmaker, libpq_url
 from nexa.core.errors import BadRequest, Conflict, NexaError, NotFound
 from nexa.core.queue import defer_in_transaction
 from nexa.models import Admin, Backup, BackupStatus, BackupType, Restore, ScheduleFrequency
@@ -121,6 +129,17 @@ def restore_response(restore: Restore, message: str | None = None) -> RestoreRes
     return response
 
 
+@contextlib.asynccontextmanager
+async def _holding(key: int) -> AsyncIterator[None]:
+    """Hold a session-level advisory lock while the block runs, on a connection of its own
+    (closed at the end, so the lock can never outlive the work)."""
+    async with await psycopg.AsyncConnection.connect(
+        libpq_url(database_url()), autocommit=True
+    ) as connection:
+        await connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        yield
+
+
 # --- backups ------------------------------------------------------------------------------------
 
 
@@ -130,7 +149,6 @@ async def _new_backup(
     admin_id: int,
     backup_type: BackupType,
     trigger: str,
-    status: BackupStatus = BackupStatus.pending,
     details: dict[str, Any] | None = None,
 ) -> Backup:
     """A backup row with a fresh file name `backup_YYYYMMDD_HHMMSS[_n].zip` (UTC)."""
@@ -149,11 +167,10 @@ async def _new_backup(
         file_name=file_name,
         path=str(folder / file_name),
         type=backup_type,
-        status=status,
+        status=BackupStatus.pending,
         date=now.date(),
         data_list={"trigger": trigger, **(details or {})},
         created_at=now,
-        started_at=now if status == BackupStatus.running else None,
     )
 
 
@@ -180,13 +197,14 @@ async def request_backup(db: AsyncSession, admin: Admin) -> BackupResponse:
 
 async def run_backup_job(backup_id: int) -> BackupStatus | None:
     """The job: write the archive of a pending backup (a repeated job does nothing)."""
-    async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
-        backup = await BackupRepository(db).claim_backup(backup_id, clock.now())
-        if backup is None:
-            return None
-        path = Path(backup.path)
-    return await _write_backup(backup_id, path, rotate=True)
+    async with _holding(backup_run_lock(backup_id)):
+        async with get_sessionmaker()() as db, db.begin():
+            await clock.refresh(db)
+            backup = await BackupRepository(db).claim_backup(backup_id, clock.now())
+            if backup is None:
+                return None
+            path = Path(backup.path)
+        return await _write_backup(backup_id, path, rotate=True)
 
 
 async def take_backup(
@@ -196,18 +214,18 @@ async def take_backup(
     async with get_sessionmaker()() as db, db.begin():
         await clock.refresh(db)
         backup = await _new_backup(
-            db,
-            admin_id=admin_id,
-            backup_type=backup_type,
-            trigger=trigger,
-            status=BackupStatus.running,
-            details=details,
+            db, admin_id=admin_id, backup_type=backup_type, trigger=trigger, details=details
         )
         backup_id, path = backup.backup_id, Path(backup.path)
-    await _write_backup(backup_id, path, rotate=rotate)
+    async with _holding(backup_run_lock(backup_id)):
+        async with get_sessionmaker()() as db, db.begin():
+            claimed = await BackupRepository(db).claim_backup(backup_id, clock.now())
+        if claimed is not None:  # (None: deleted in the meantime)
+            await _write_backup(backup_id, path, rotate=rotate)
     async with get_sessionmaker()() as db:
         done = await BackupRepository(db).get_backup(backup_id)
-    assert done is not None
+    if done is None:
+        raise BackupNotFound(f"Backup {backup_id} was deleted while it was being taken")
     return done
 
 
@@ -301,7 +319,9 @@ async def delete_backup(db: AsyncSession, admin: Admin, backup_id: int) -> str:
     backup = await repo.get_backup(backup_id, for_update=True)
     if backup is None:
         raise BackupNotFound(f"Backup {backup_id} not found")
-    if backup.status == BackupStatus.running:
+    if backup.status == BackupStatus.running and not await repo.nobody_holds(
+        backup_run_lock(backup_id)
+    ):
         raise BackupBusy(f"Backup {backup_id} is being written; delete it once it has finished")
     if await repo.backup_in_use(backup_id):
         raise BackupInUse(f"Backup {backup_id} is being restored")
@@ -448,9 +468,7 @@ async def request_restore(
         )
     repo = BackupRepository(db)
     await repo.lock(RESTORE_LOCK)
-    running = await repo.restore_in_progress()
-    if running is not None:
-        raise RestoreInProgress(f"Restore {running.restore_id} is still {running.status.value}")
+    await _refuse_if_restoring(repo, run_lock_is_mine=False)
     backup = await repo.get_backup(backup_id)
     if backup is None:
         raise BackupNotFound(f"Backup {backup_id} not found")
@@ -500,12 +518,38 @@ async def list_restores(
 
 async def run_restore_job(restore_id: int) -> BackupStatus | None:
     """The job: check, take a safety backup, replace (a repeated job does nothing)."""
-    async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
-        restore = await BackupRepository(db).claim_restore(restore_id, clock.now())
-        if restore is None:
-            return None
-    return await _perform_restore(restore_id, verified=False)
+    async with _holding(RESTORE_RUN_LOCK):
+        async with get_sessionmaker()() as db, db.begin():
+            await clock.refresh(db)
+            restore = await BackupRepository(db).claim_restore(restore_id, clock.now())
+            if restore is None:
+                return None
+        return await _perform_restore(restore_id, verified=False)
+
+
+INTERRUPTED = (
+    "Interrupted: the process running it stopped before it finished; the data is as it was "
+    "before the restore started"
+)
+
+
+async def _refuse_if_restoring(repo: BackupRepository, *, run_lock_is_mine: bool) -> None:
+    """409 while another restore is queued or running. A `running` row whose run lock is
+    free (or, when this caller holds that lock, any `running` row) was left by a stopped
+    process: it is marked failed. So is a `pending` one whose job is gone."""
+    for restore in await repo.restores_in_progress():
+        if restore.status == BackupStatus.running:
+            alive = not run_lock_is_mine and not await repo.nobody_holds(RESTORE_RUN_LOCK)
+        else:
+            alive = await repo.restore_job_waiting(restore.restore_id)
+        if alive:
+            raise RestoreInProgress(f"Restore {restore.restore_id} is still {restore.status.value}")
+        await repo.finish_restore(
+            restore.restore_id,
+            status=BackupStatus.failed,
+            error=INTERRUPTED,
+            completed_at=clock.now(),
+        )
 
 
 async def verify_file(path: Path) -> Manifest:
@@ -525,13 +569,16 @@ async def restore_file(path: Path, *, verified: Manifest | None = None) -> Resto
     `verified`: the manifest `verify_file` returned for this file just before."""
     path = await asyncio.to_thread(lambda: path.expanduser().resolve())
     manifest = verified or await verify_file(path)
+    async with _holding(RESTORE_RUN_LOCK):
+        return await _restore_file_holding_run_lock(path, manifest)
+
+
+async def _restore_file_holding_run_lock(path: Path, manifest: Manifest) -> Restore:
     async with get_sessionmaker()() as db, db.begin():
         await clock.refresh(db)
         repo = BackupRepository(db)
         await repo.lock(RESTORE_LOCK)
-        running = await repo.restore_in_progress()
-        if running is not None:
-            raise RestoreInProgress(f"Restore {running.restore_id} is still {running.status.value}")
+        await _refuse_if_restoring(repo, run_lock_is_mine=True)
         source = await repo.backup_by_path(str(path))
         now = clock.now()
         restore = await repo.add_restore(

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.backup import service
+from nexa.backup.repository import RESTORE_RUN_LOCK, backup_run_lock
+from nexa.core import clock
+from nexa.models import Backup, BackupStatus, BackupType, Restore
 from tests.backup.conftest import AdminLogin
 
 BASE = "/admin/backup-restore"
@@ -63,3 +68,59 @@ async def test_a_backup_still_queued_cannot_be_restored(
     listed = await client.get(f"{BASE}/backup", headers=admin_login.headers)
     assert listed.headers["X-Total-Count"] == str(len(listed.json()))
     assert backup_id in {b["backup_id"] for b in listed.json()}
+
+
+async def _restore_row(db: AsyncSession, status: BackupStatus) -> Restore:
+    restore = Restore(
+        admin_id=1,
+        file_name="x.zip",
+        path="/nowhere/x.zip",
+        type=BackupType.manual,
+        status=status,
+        date=clock.now().date(),
+        data_list={},
+        created_at=clock.now(),
+        started_at=clock.now() if status == BackupStatus.running else None,
+    )
+    db.add(restore)
+    await db.flush()
+    return restore
+
+
+async def test_a_restore_left_behind_by_a_stopped_process_does_not_block_the_next(
+    client: httpx.AsyncClient, admin_login: AdminLogin, db: AsyncSession, clean_history: None
+) -> None:
+    backup = await service.take_backup(admin_id=1, backup_type=BackupType.manual, trigger="test")
+    url = f"{BASE}/restore/{backup.backup_id}"
+    running = await _restore_row(db, BackupStatus.running)
+    # while a process holds the run lock, the running restore is alive: 409
+    async with service._holding(RESTORE_RUN_LOCK):
+        busy = await client.post(url, headers=admin_login.headers, json={"confirm": True})
+    assert busy.status_code == 409 and busy.json()["code"] == "restore_in_progress"
+    # nobody holds it: the row was left by a stopped process; so is a pending one without job
+    orphan = await _restore_row(db, BackupStatus.pending)
+    started = await client.post(url, headers=admin_login.headers, json={"confirm": True})
+    assert started.status_code == 200, started.text
+    for left in (running, orphan):
+        await db.refresh(left)
+        assert left.status == BackupStatus.failed
+        assert left.error is not None and left.error.startswith("Interrupted")
+    # the new one is queued (its job exists): the next request waits for it
+    again = await client.post(url, headers=admin_login.headers, json={"confirm": True})
+    assert again.status_code == 409
+
+
+async def test_a_running_backup_is_deleted_only_when_nobody_is_writing_it(
+    client: httpx.AsyncClient, admin_login: AdminLogin, db: AsyncSession
+) -> None:
+    created = await client.post(f"{BASE}/backup/manual", headers=admin_login.headers)
+    backup_id = created.json()["backup_id"]
+    row = await db.get(Backup, backup_id)
+    assert row is not None
+    row.status = BackupStatus.running
+    await db.flush()
+    async with service._holding(backup_run_lock(backup_id)):
+        busy = await client.delete(f"{BASE}/backup/{backup_id}", headers=admin_login.headers)
+    assert busy.status_code == 409 and busy.json()["code"] == "backup_in_progress"
+    deleted = await client.delete(f"{BASE}/backup/{backup_id}", headers=admin_login.headers)
+    assert deleted.status_code == 200
