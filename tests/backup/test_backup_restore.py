@@ -17,7 +17,16 @@ from nexa.backup import service
 from nexa.backup.archive import MANIFEST, table_member
 from nexa.backup.snapshot import EXCLUDED_TABLES, SYSTEM_TABLES, all_tables, driver
 from nexa.core.db import get_sessionmaker
-from nexa.models import AuditLog, BackupStatus, BackupType, Category, CmsDocument, Customer
+from nexa.models import (
+    AccountStatus,
+    AuditLog,
+    BackupStatus,
+    BackupType,
+    Category,
+    CmsDocument,
+    Customer,
+    StatusReason,
+)
 from tests.backup.conftest import (
     APPEND_ONLY,
     CommittedAdmin,
@@ -27,7 +36,8 @@ from tests.backup.conftest import (
     restore_rows,
     run_jobs,
 )
-from tests.cleanup import committed_customer_and_plan
+from tests.cleanup import committed_customer_and_plan, purge
+from tests.factories.accounts import make_customer
 from tests.helpers import bearer, login_customer
 
 BASE = "/admin/backup-restore"
@@ -413,3 +423,38 @@ async def test_delete_removes_row_and_file(
             ).scalars()
         )
     assert "backup.delete" in actions
+
+
+async def test_a_restore_applies_the_restored_account_status_to_live_sessions(
+    committing_client: httpx.AsyncClient, committed_admin: CommittedAdmin
+) -> None:
+    async with get_sessionmaker()() as db, db.begin():
+        customer = await make_customer(
+            db, account_status=AccountStatus.suspended, status_reason=StatusReason.admin
+        )
+        customer_id, phone = customer.customer_id, customer.phone_number
+    try:
+        _, path = await _take_backup(committed_admin.admin_id)
+        activated = await committing_client.post(
+            f"/admin/customers/{customer_id}/activate", headers=committed_admin.headers
+        )
+        assert activated.status_code == 200, activated.text
+        headers = bearer((await login_customer(committing_client, phone))["access_token"])
+        for _ in range(2):  # the second answer may come from the session cache
+            assert (
+                await committing_client.get("/customer/profile", headers=headers)
+            ).status_code == 200
+
+        restore = await service.restore_file(path)
+        assert restore.status == BackupStatus.completed, restore.error
+
+        # the session outlives the restore (the customer is in the backup), but the restored
+        # status applies at once, in every process (the restore announces itself)
+        for _ in range(40):
+            answer = await committing_client.get("/customer/profile", headers=headers)
+            if answer.status_code != 200:
+                break
+            await asyncio.sleep(0.05)
+        assert answer.status_code == 403 and answer.json()["code"] == "account_suspended"
+    finally:
+        await purge(customer_ids=[customer_id], phones=[phone])
