@@ -97,6 +97,8 @@ def main() -> None:
         "SECRET_KEY": secret,
         "ADMIN_DEFAULT_PASSWORD": "bench-admin-password",
         "NEXA_LOG_LEVEL": "WARNING",
+        # one client sends everything: the per-address and per-customer limits would answer 429
+        "NEXA_RATE_LIMIT_ENABLED": "false",
         "NEXA_DATA_DIR": str(ROOT / ".nexa" / "bench"),
     }
     python = sys.executable

@@ -108,11 +108,20 @@ def serve(
 @cli.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once")] = 4,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics at this port's /metrics")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address of the metrics server")] = "127.0.0.1",
 ) -> None:
     """Run a job worker (periodic and deferred jobs) until stopped."""
     from nexa.core.jobs import run_worker
 
     _prepare_database()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
+        typer.echo(f"Worker metrics at http://{metrics_host}:{metrics_port}/metrics")
     asyncio.run(run_worker(concurrency=concurrency))
 
 
@@ -163,13 +172,58 @@ def create_admin(
 @cli.command()
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Demo catalogue and CMS content")] = False,
+    synthetic: Annotated[
+        bool, typer.Option("--synthetic", help="Realistic data over the last year (for tests)")
+    ] = False,
+    customers: Annotated[int, typer.Option(help="With --synthetic: customers")] = 1000,
+    transactions: Annotated[int, typer.Option(help="With --synthetic: transactions")] = 10000,
+    random_seed: Annotated[int, typer.Option("--seed", help="With --synthetic: data seed")] = 1,
 ) -> None:
-    """Load data into the database."""
-    if not demo:
-        typer.echo("Nothing to seed: pass --demo", err=True)
+    """Load data into the database: the demo catalogue, or synthetic customers and sales."""
+    if demo == synthetic:
+        typer.echo("Pass one of --demo or --synthetic", err=True)
         raise typer.Exit(2)
     _prepare_database()
-    asyncio.run(_bootstrap(demo=True))
+    if demo:
+        asyncio.run(_bootstrap(demo=True))
+        return
+    asyncio.run(_bootstrap(demo=False))
+    from nexa.core.errors import NexaError
+
+    try:
+        asyncio.run(_seed_synthetic(customers, transactions, random_seed))
+    except NexaError as exc:
+        typer.echo(f"Error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+
+
+async def _seed_synthetic(customers: int, transactions: int, random_seed: int) -> None:
+    import time
+
+    from nexa.core import clock
+    from nexa.core.db import dispose_engine, get_engine, get_sessionmaker
+    from nexa.synthetic.service import SYNTHETIC_PASSWORD, refresh_statistics, seed_synthetic
+
+    started = time.perf_counter()
+    try:
+        async with get_sessionmaker()() as db, db.begin():
+            await clock.refresh(db)
+            counts = await seed_synthetic(
+                db, customers=customers, transactions=transactions, seed=random_seed
+            )
+        written = time.perf_counter() - started
+        async with get_engine().connect() as connection:
+            await refresh_statistics(
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            )
+    finally:
+        await dispose_engine()
+    typer.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+    typer.echo(
+        f"Written in {written:.1f} s, statistics refreshed in "
+        f"{time.perf_counter() - started - written:.1f} s; "
+        f"every synthetic customer's password is {SYNTHETIC_PASSWORD!r}"
+    )
 
 
 @cli.command()

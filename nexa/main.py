@@ -11,8 +11,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from nexa.api import mount_routers
 from nexa.core.config import get_settings
 from nexa.core.db import dispose_engine
+from nexa.core.docs import install_docs
 from nexa.core.errors import install_error_handlers
-from nexa.core.logging import RequestContextMiddleware, configure_logging
+from nexa.core.logging import configure_logging
+from nexa.core.metrics import metrics_endpoint
+from nexa.core.middleware import EdgeMiddleware
 
 
 @asynccontextmanager
@@ -29,8 +32,8 @@ def create_app() -> FastAPI:
         title=settings.app_name,
         version=settings.app_version,
         description="NEXA: prepaid and postpaid recharge and self-care backend.",
-        docs_url=settings.docs_url,
-        redoc_url=settings.redoc_url,
+        docs_url=None,  # served by install_docs, with a strict CSP
+        redoc_url=None,
         lifespan=lifespan,
         redirect_slashes=False,
         debug=False,  # tracebacks never reach clients, whatever DEBUG says
@@ -38,12 +41,15 @@ def create_app() -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
+        # never credentials for "any origin": a wildcard would let every site use them
+        allow_credentials="*" not in settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["X-Total-Count", "X-Request-ID"],
+        expose_headers=["X-Total-Count", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
     )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(EdgeMiddleware)  # outermost: ids, limits, headers, log line, metrics
     install_error_handlers(app)
+    install_docs(app)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     mount_routers(app)
     return app

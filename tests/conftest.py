@@ -26,6 +26,10 @@ os.environ.update(
         "ENVIRONMENT": "test",
         "NEXA_DATA_DIR": tempfile.mkdtemp(prefix="nexa-test-"),
         "NEXA_LOGIN_RATE_LIMIT": "1000/minute",
+        # one client address sends every test's requests: limits far above any test's pace
+        "NEXA_REGISTER_RATE_LIMIT": "100000/minute",
+        "NEXA_PAYMENT_RATE_LIMIT": "100000/minute",
+        "NEXA_GLOBAL_RATE_LIMIT": "1000000/minute",
         "NEXA_LOG_JSON": "false",
         "NEXA_LOG_LEVEL": "WARNING",
         "NEXA_REFRESH_ROTATION": "false",

@@ -20,7 +20,7 @@ from nexa.auth.schemas import Token, TokenResponse
 from nexa.auth.session_cache import LiveSession
 from nexa.core import rate_limit
 from nexa.core.config import get_settings
-from nexa.core.errors import BadRequest, Forbidden, TooManyRequests, Unauthorized
+from nexa.core.errors import BadRequest, Forbidden, Unauthorized
 from nexa.core.schemas import PASSWORD_MAX
 from nexa.core.security import (
     InvalidToken,
@@ -120,8 +120,7 @@ async def _check_password(
     password: str, stored_hash: str | None, identifier: str, client_ip: str
 ) -> str | None:
     """Verify under the login rate limit; returns a rehash to store, raises 401/429."""
-    if not await rate_limit.login_allowed(identifier, client_ip):
-        raise TooManyRequests("Too many login attempts; try again in a minute", "rate_limited")
+    await rate_limit.check_login(identifier, client_ip)  # 429 with Retry-After
     if stored_hash is None:
         await burn_password_check(password)
         matches, new_hash = False, None

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.admin.repository import AdminRepository
 from nexa.auth import service as auth_service
 from nexa.auth.service import Principal
+from nexa.core import rate_limit
 from nexa.core.db import get_session
 from nexa.core.errors import Forbidden, Unauthorized
+from nexa.core.middleware import note_actor, route_template
 from nexa.customer.repository import CustomerRepository
 from nexa.models import Admin, Customer, UserType
 
@@ -27,15 +29,31 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Not authenticated: send an access token as a Bearer header")
-    return await auth_service.authenticate(db, credentials.credentials)
+    principal = await auth_service.authenticate(db, credentials.credentials)
+    note_actor(principal.user_type.value, principal.subject_id)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-async def customer_principal(principal: CurrentPrincipal) -> Principal:
+# the money-moving POSTs (they take an Idempotency-Key): NEXA_PAYMENT_RATE_LIMIT per customer
+PAYMENT_ROUTES = frozenset(
+    {
+        "/customer/recharge",
+        "/customer/linked-accounts/{linked_account_id}/recharge",
+        "/customer/postpaid/activate",
+        "/customer/postpaid/purchase-addon",
+        "/customer/postpaid/pay-bill",
+    }
+)
+
+
+async def customer_principal(request: Request, principal: CurrentPrincipal) -> Principal:
     if principal.user_type != UserType.customer:
         raise Forbidden("This endpoint is for customers", "customer_only")
+    if request.method == "POST" and route_template(request.scope) in PAYMENT_ROUTES:
+        await rate_limit.check_payment(principal.subject_id)
     return principal
 
 

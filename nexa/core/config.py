@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="NEXA_LOG_LEVEL")
     log_json: bool = Field(default=True, alias="NEXA_LOG_JSON")
     login_rate_limit: str = Field(default="5/minute", alias="NEXA_LOGIN_RATE_LIMIT")
+    # hardening (issue #10): rate limits ("N/second|minute|hour"), request size, metrics
+    rate_limit_enabled: bool = Field(default=True, alias="NEXA_RATE_LIMIT_ENABLED")
+    register_rate_limit: str = Field(default="10/hour", alias="NEXA_REGISTER_RATE_LIMIT")
+    payment_rate_limit: str = Field(default="30/minute", alias="NEXA_PAYMENT_RATE_LIMIT")
+    global_rate_limit: str = Field(default="1200/minute", alias="NEXA_GLOBAL_RATE_LIMIT")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="NEXA_MAX_BODY_BYTES")
+    metrics_token: str | None = Field(default=None, alias="NEXA_METRICS_TOKEN")
     payment_simulator: Literal["approve", "decline"] = Field(
         default="approve", alias="NEXA_PAYMENT_SIMULATOR"
     )
@@ -134,6 +141,17 @@ class Settings(BaseSettings):
 
                 return json.loads(value)
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator(
+        "login_rate_limit", "register_rate_limit", "payment_rate_limit", "global_rate_limit"
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        if value:
+            from limits import parse
+
+            parse(value)  # raises ValueError for e.g. "5 per fortnight"
         return value
 
     @field_validator("database_url", "database_read_url")

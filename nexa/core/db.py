@@ -121,6 +121,24 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return _loop_state()[1]
 
 
+def pool_statistics() -> list[dict[str, int]]:
+    """Each engine's pool of this process (one per event loop), for the metrics."""
+    figures = []
+    for engine, _ in list(_engines.values()):
+        pool: Any = engine.pool
+        if not hasattr(pool, "checkedout"):
+            continue
+        figures.append(
+            {
+                "size": pool.size(),
+                "checked_out": pool.checkedout(),
+                "overflow": max(0, pool.overflow()),
+                "idle": pool.checkedin(),
+            }
+        )
+    return figures
+
+
 async def dispose_engine() -> None:
     """Close the pool of the current event loop."""
     state = _engines.pop(asyncio.get_running_loop(), None)

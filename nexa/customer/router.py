@@ -6,7 +6,8 @@ from fastapi import APIRouter, Body, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from nexa.core.auth import CurrentCustomer, CurrentPrincipal, SessionDep
+from nexa.core import rate_limit
+from nexa.core.auth import ClientIp, CurrentCustomer, CurrentPrincipal, SessionDep
 from nexa.core.schemas import PASSWORD_MAX, Message
 from nexa.customer import service
 from nexa.customer.schemas import (
@@ -21,9 +22,15 @@ from nexa.models import Customer
 router = APIRouter(prefix="/customer")
 
 
-@router.post("/register", response_model=CustomerResponse, tags=["Authentication"])
-async def customer_register(data: CustomerRegister, db: SessionDep) -> Customer:
+@router.post(
+    "/register",
+    response_model=CustomerResponse,
+    tags=["Authentication"],
+    responses={429: {"description": "Too many registrations for this number or address"}},
+)
+async def customer_register(data: CustomerRegister, db: SessionDep, ip: ClientIp) -> Customer:
     """Register a new customer account with optional referral code."""
+    await rate_limit.check_registration(data.phone_number, ip)
     return await service.register(db, data)
 
 

@@ -18,6 +18,7 @@ import httpx
 import structlog
 
 from nexa.core.config import get_settings
+from nexa.core.metrics import NOTIFICATIONS
 from nexa.models import Notification, NotificationChannel
 
 log = structlog.get_logger("nexa.notification.delivery")
@@ -138,6 +139,9 @@ async def deliver(notification: Notification, phone_number: str, now: datetime) 
             notification.next_attempt_at = None
         else:
             notification.next_attempt_at = now + backoff(notification.attempts)
+        NOTIFICATIONS.labels(
+            notification.channel.value, "failed" if notification.status == "failed" else "retry"
+        ).inc()
         log.warning(
             "notification_not_delivered",
             notification_id=notification.notification_id,
@@ -147,5 +151,6 @@ async def deliver(notification: Notification, phone_number: str, now: datetime) 
         return
     notification.status = "sent"
     notification.sent_at = now
+    NOTIFICATIONS.labels(notification.channel.value, "sent").inc()
     notification.delivery_mode = provider.delivery_mode
     notification.next_attempt_at = None
