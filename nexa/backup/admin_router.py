@@ -56,7 +56,11 @@ async def set_backup_schedule(
     return await service.set_schedule(db, admin, data)
 
 
-@router.get("/backup/schedule/status", response_model=ScheduleStatusResponse)
+@router.get(
+    "/backup/schedule/status",
+    response_model=ScheduleStatusResponse,
+    response_model_exclude_none=True,
+)
 async def get_schedule_status(db: SessionDep) -> ScheduleStatusResponse:
     return await service.schedule_status(db)
 

@@ -169,7 +169,13 @@ async def _new_backup(
         type=backup_type,
         status=BackupStatus.pending,
         date=now.date(),
-        data_list={"trigger": trigger, **(details or {})},
+        # the reference's keys from the start; filled in when the archive is written
+        data_list={
+            "tables_backed_up": [],
+            "record_counts": {},
+            "trigger": trigger,
+            **(details or {}),
+        },
         created_at=now,
     )
 
