@@ -458,3 +458,54 @@ async def test_a_restore_applies_the_restored_account_status_to_live_sessions(
         assert answer.status_code == 403 and answer.json()["code"] == "account_suspended"
     finally:
         await purge(customer_ids=[customer_id], phones=[phone])
+
+
+async def test_the_audit_log_keeps_its_entries_and_gains_the_backups(
+    committed_admin: CommittedAdmin,
+) -> None:
+    marker = uuid.uuid4().hex[:12]
+    insert = text(
+        "INSERT INTO audit_log (admin_id, admin_email, admin_name, action, target_type, "
+        "target_id, created_at) VALUES (:admin, 'a@example.com', 'A', :action, 'test', "
+        ":marker, now()) RETURNING audit_id"
+    )
+    async with get_sessionmaker()() as db, db.begin():
+        backed_up = (
+            await db.execute(
+                insert,
+                {"admin": committed_admin.admin_id, "action": "test.before", "marker": marker},
+            )
+        ).scalar_one()
+    try:
+        _, path = await _take_backup(committed_admin.admin_id)
+        # after the backup, the backed-up entry's id is taken by another entry
+        async with get_sessionmaker()() as db, db.begin():
+            await db.execute(text("DELETE FROM audit_log WHERE audit_id = :id"), {"id": backed_up})
+            await db.execute(
+                text(
+                    "INSERT INTO audit_log (audit_id, admin_id, admin_email, admin_name, action, "
+                    "target_type, target_id, created_at) VALUES (:id, :admin, 'b@example.com', "
+                    "'B', 'test.after', 'test', :marker, now())"
+                ),
+                {"id": backed_up, "admin": committed_admin.admin_id, "marker": marker},
+            )
+
+        restore = await service.restore_file(path)
+
+        assert restore.status == BackupStatus.completed, restore.error
+        assert restore.data_list["merged_rows"]["audit_log"] >= 1
+        async with get_sessionmaker()() as db:
+            rows = (
+                await db.execute(
+                    select(AuditLog.audit_id, AuditLog.action)
+                    .where(AuditLog.target_id == marker)
+                    .order_by(AuditLog.audit_id)
+                )
+            ).all()
+        # the current entry keeps its id; the backup's comes back under a new one
+        assert rows[0] == (backed_up, "test.after")
+        assert [action for _, action in rows[1:]] == ["test.before"]
+        assert rows[1][0] > backed_up
+    finally:
+        async with get_sessionmaker()() as db, db.begin():
+            await db.execute(delete(AuditLog).where(AuditLog.target_id == marker))
