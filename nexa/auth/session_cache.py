@@ -25,9 +25,8 @@ class LiveSession:
 
 
 cache: LocalCache[uuid.UUID, LiveSession] = LocalCache(
-    "auth_sessions", max_entries=get_settings().auth_cache_entries
+    "auth_sessions", max_entries=lambda: get_settings().auth_cache_entries
 )
-cache.enabled = get_settings().auth_cache_entries > 0
 listener.register(cache)
 
 

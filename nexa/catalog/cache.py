@@ -43,9 +43,8 @@ class CachedPage:
 
 
 plan_pages: LocalCache[tuple[Any, ...], CachedPage] = LocalCache(
-    "catalog_pages", max_entries=get_settings().catalog_cache_entries
+    "catalog_pages", max_entries=lambda: get_settings().catalog_cache_entries
 )
-plan_pages.enabled = get_settings().catalog_cache_entries > 0
 listener.register(plan_pages)
 listener.on(CATALOG_CHANNEL, lambda _: plan_pages.clear())
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import sql
 from nexa.models import Category, Offer, Plan, PlanStatus, PlanType, Transaction
 
 
@@ -112,6 +113,21 @@ class PlanFilters:
 
 
 @dataclass(frozen=True)
+class SellablePlan:
+    plan_id: int
+    plan_name: str
+    plan_type: PlanType
+    is_topup: bool
+    price: Decimal
+    validity_days: int
+    data_allowance_mb: int | None
+    daily_data_limit_mb: int | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan_type", PlanType(self.plan_type))
+
+
+@dataclass(frozen=True)
 class PlanWithBestOffer:
     plan: Plan
     category_name: str
@@ -137,17 +153,19 @@ class PlanRepository:
         )
         return {row.plan_id: row.plan_name for row in rows}
 
-    async def get_sellable(self, plan_id: int) -> Plan | None:
-        """An active, non-deleted plan."""
-        return (
-            await self.session.execute(
-                select(Plan).where(
-                    Plan.plan_id == plan_id,
-                    Plan.status == PlanStatus.active,
-                    Plan.deleted_at.is_(None),
-                )
-            )
-        ).scalar_one_or_none()
+    async def get_sellable(self, plan_id: int) -> SellablePlan | None:
+        """An active, non-deleted plan (what a purchase needs of it; on the purchase path,
+        so straight to the driver)."""
+        row = await sql.fetch_one(
+            self.session,
+            "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
+            " data_allowance_mb, daily_data_limit_mb FROM plan"
+            " WHERE plan_id = %(plan_id)s AND status = 'active' AND deleted_at IS NULL",
+            {"plan_id": plan_id},
+        )
+        if row is None:
+            return None
+        return SellablePlan(**row._asdict())
 
     async def get(self, plan_id: int, *, include_deleted: bool = False) -> Plan | None:
         query = select(Plan).where(Plan.plan_id == plan_id)

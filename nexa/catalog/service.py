@@ -18,6 +18,7 @@ from nexa.catalog.repository import (
     OfferRepository,
     PlanFilters,
     PlanRepository,
+    SellablePlan,
 )
 from nexa.catalog.schemas import (
     CategoryCreate,
@@ -215,7 +216,7 @@ async def plan_names(db: AsyncSession, plan_ids: Collection[int]) -> dict[int, s
     return await PlanRepository(db).names(plan_ids)
 
 
-async def get_plan_for_sale(db: AsyncSession, plan_id: int) -> Plan:
+async def get_plan_for_sale(db: AsyncSession, plan_id: int) -> SellablePlan:
     """A plan that can be bought now: it exists, is active and not deleted."""
     plan = await PlanRepository(db).get_sellable(plan_id)
     if plan is None:

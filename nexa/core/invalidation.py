@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -37,12 +38,22 @@ Value = TypeVar("Value")
 class LocalCache(Generic[Key, Value]):
     """A bounded LRU map that answers only while the invalidation listener is connected."""
 
-    def __init__(self, name: str, max_entries: int) -> None:
+    def __init__(self, name: str, max_entries: int | Callable[[], int]) -> None:
+        """`max_entries` may be a function (read at first use, e.g. from settings); 0 turns
+        the cache off."""
         self.name = name
-        self.max_entries = max_entries
+        self._max_entries = max_entries
         self._entries: OrderedDict[Key, Value] = OrderedDict()
         self._generation = 0
-        self.enabled = True
+
+    @functools.cached_property
+    def max_entries(self) -> int:
+        limit = self._max_entries
+        return limit if isinstance(limit, int) else limit()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_entries > 0
 
     def generation(self) -> int:
         """Take before reading the database; hand to `put`."""

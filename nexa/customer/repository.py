@@ -3,15 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import sql
 from nexa.models import (
     AccountStatus,
     Customer,
     PaymentStatus,
     ReferralProgram,
-    StatusReason,
     Subscription,
     SubscriptionQueue,
     SubscriptionStatus,
@@ -60,33 +60,37 @@ class CustomerRepository:
         await self.session.refresh(customer)
         return customer
 
-    async def id_by_phone(self, phone_number: str) -> int | None:
-        return (
-            await self.session.execute(
-                select(Customer.customer_id).where(
-                    Customer.phone_number == phone_number, Customer.deleted_at.is_(None)
-                )
-            )
-        ).scalar_one_or_none()
+    # the next two run in every purchase: straight to the driver (core/sql.py)
 
-    async def record_plan_activation(self, phone_number: str, at: datetime) -> None:
-        """The owner of the number is covered again (Q-03, Q-04)."""
-        returns_from_inactivity = (Customer.account_status == AccountStatus.inactive) & (
-            Customer.status_reason == StatusReason.inactivity
+    async def id_by_phone(self, phone_number: str) -> int | None:
+        return await sql.fetch_value(
+            self.session,
+            "SELECT customer_id FROM customer"
+            " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
+            {"phone": phone_number},
         )
-        await self.session.execute(
-            update(Customer)
-            .where(Customer.phone_number == phone_number, Customer.deleted_at.is_(None))
-            .values(
-                last_active_plan_date=func.greatest(Customer.last_active_plan_date, at),
-                days_inactive=0,
-                inactivity_warning_level=0,
-                account_status=case(
-                    (returns_from_inactivity, AccountStatus.active.value),
-                    else_=Customer.account_status,
-                ),
-                status_reason=case((returns_from_inactivity, None), else_=Customer.status_reason),
-            )
+
+    async def record_plan_activation(self, phone_number: str, at: datetime) -> int | None:
+        """The owner of the number is covered again (Q-03, Q-04): back from inactivity.
+        Returns the owner's id (None when nobody registered the number)."""
+        return await sql.fetch_value(
+            self.session,
+            """
+            UPDATE customer
+            SET last_active_plan_date = greatest(last_active_plan_date, %(at)s),
+                days_inactive = 0,
+                inactivity_warning_level = 0,
+                account_status = CASE WHEN account_status = 'inactive'
+                                       AND status_reason = 'inactivity'
+                                      THEN 'active' ELSE account_status END,
+                status_reason = CASE WHEN account_status = 'inactive'
+                                      AND status_reason = 'inactivity'
+                                     THEN NULL ELSE status_reason END,
+                updated_at = now()
+            WHERE phone_number = %(phone)s AND deleted_at IS NULL
+            RETURNING customer_id
+            """,
+            {"phone": phone_number, "at": at},
         )
 
     async def refresh_inactivity(

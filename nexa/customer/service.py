@@ -94,9 +94,10 @@ async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None
     return await CustomerRepository(db).id_by_phone(phone_number)
 
 
-async def record_plan_activation(db: AsyncSession, phone_number: str, at: datetime) -> None:
-    """A plan started on this number: its owner (if registered) is active again."""
-    await CustomerRepository(db).record_plan_activation(phone_number, at)
+async def record_plan_activation(db: AsyncSession, phone_number: str, at: datetime) -> int | None:
+    """A plan started on this number: its owner (if registered) is active again.
+    Returns the owner's id, if the number is registered."""
+    return await CustomerRepository(db).record_plan_activation(phone_number, at)
 
 
 # --- administration ------------------------------------------------------------------------

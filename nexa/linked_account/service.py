@@ -143,7 +143,7 @@ async def recharge(
     body's `linked_account_id`."""
     phone = link.linked_phone_number
     order = recharge_service.PurchaseOrder(
-        payer=customer,
+        payer_id=customer.customer_id,
         recipient_phone_number=phone,
         plan_id=data.plan_id,
         offer_id=data.offer_id if data.offer_id and data.offer_id > 0 else None,

@@ -7,6 +7,7 @@ from sqlalchemy import Select, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import sql
 from nexa.models import (
     AccountStatus,
     Customer,
@@ -18,22 +19,49 @@ from nexa.models import (
     NotificationType,
 )
 
+# columns `add_many` writes, with the value a row leaves out
+_NOTIFICATION_COLUMNS: dict[str, Any] = {
+    "customer_id": None,
+    "title": None,
+    "message": None,
+    "type": None,
+    "channel": None,
+    "source": NotificationSource.system,
+    "dedupe_key": None,
+    "status": "pending",
+    "delivery_mode": "simulated",
+    "sent_at": None,
+}
+_ADD_NOTIFICATIONS = """
+    INSERT INTO notification (customer_id, title, message, type, channel, source, dedupe_key,
+                              status, delivery_mode, sent_at)
+    SELECT * FROM unnest(
+        %(customer_id)s::bigint[], %(title)s::varchar[], %(message)s::text[],
+        %(type)s::varchar[], %(channel)s::varchar[], %(source)s::varchar[],
+        %(dedupe_key)s::varchar[], %(status)s::varchar[], %(delivery_mode)s::varchar[],
+        %(sent_at)s::timestamptz[])
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING notification_id
+"""
+
 
 class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def add_many(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert notifications; rows whose dedupe_key exists already are skipped."""
+        """Insert notifications; rows whose dedupe_key exists already are skipped.
+
+        Every purchase writes some: one statement text for any number of rows (arrays),
+        sent straight to the driver."""
         if not rows:
             return []
-        statement = (
-            insert(Notification)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Notification.notification_id)
-        )
-        return list((await self.session.execute(statement)).scalars())
+        columns = {
+            column: [row.get(column, default) for row in rows]
+            for column, default in _NOTIFICATION_COLUMNS.items()
+        }
+        found = await sql.fetch_all(self.session, _ADD_NOTIFICATIONS, columns)
+        return [row.notification_id for row in found]
 
     async def add_from_select(self, columns: list[str], query: Select[Any]) -> int:
         """Set-based INSERT … SELECT for jobs; rows whose dedupe_key exists are skipped."""

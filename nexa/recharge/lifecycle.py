@@ -28,6 +28,13 @@ def format_when(at: datetime) -> str:
     return at.astimezone(get_settings().business_timezone).strftime("%d %b %Y %H:%M")
 
 
+async def lock_and_settle(db: AsyncSession, phone_numbers: Sequence[str], now: datetime) -> None:
+    """Lock the lines (creating missing ones) and settle those with a change due."""
+    due = await LineRepository(db).lock_and_find_due(phone_numbers, now)
+    if due:
+        await settle_lines(db, due, now)
+
+
 async def settle_lines(db: AsyncSession, phone_numbers: Sequence[str], now: datetime) -> int:
     """Bring locked lines up to `now`: end what has ended, start what follows (repeatedly,
     since after a long pause several queued plans may have come and gone). Returns how many

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy import Row, and_, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import sql
 from nexa.models import (
     Line,
     NotificationChannel,
@@ -16,8 +18,31 @@ from nexa.models import (
     Subscription,
     SubscriptionQueue,
     SubscriptionStatus,
-    Transaction,
     UsageEvent,
+)
+
+_CREATE_LINES = text(
+    "INSERT INTO line (phone_number) SELECT unnest(CAST(:phones AS varchar[]))"
+    " ON CONFLICT (phone_number) DO NOTHING"
+)
+# (the subqueries read the state as of this statement's snapshot, which is enough: other
+# transactions holding these lines only ever make changes less due, never more)
+_LOCK_LINES = text(
+    """
+    SELECT l.phone_number,
+           CAST(:now AS timestamptz) IS NOT NULL AND (
+               EXISTS (SELECT 1 FROM subscription s
+                       WHERE s.phone_number = l.phone_number AND s.status = 'active'
+                         AND s.expiry_date <= :now)
+               OR EXISTS (SELECT 1 FROM subscription_queue q
+                          WHERE q.phone_number = l.phone_number AND q.processed_at IS NULL
+                            AND q.queue_position = 1 AND q.expected_activation_date <= :now)
+           ) AS due
+    FROM line l
+    WHERE l.phone_number = ANY(CAST(:phones AS varchar[]))
+    ORDER BY l.phone_number
+    FOR UPDATE OF l
+    """
 )
 
 
@@ -27,20 +52,19 @@ class LineRepository:
 
     async def lock(self, phone_numbers: Sequence[str]) -> None:
         """Create missing lines and lock them all, in one order (no deadlocks between batches)."""
+        await self.lock_and_find_due(phone_numbers, None)
+
+    async def lock_and_find_due(
+        self, phone_numbers: Sequence[str], now: datetime | None
+    ) -> list[str]:
+        """`lock`, and in the same query the locked lines with a time-based change due at
+        `now` (an active plan past its expiry, or a queued plan whose start has come)."""
         ordered = sorted(set(phone_numbers))
         if not ordered:
-            return
-        await self.session.execute(
-            insert(Line)
-            .values([{"phone_number": phone} for phone in ordered])
-            .on_conflict_do_nothing(index_elements=["phone_number"])
-        )
-        await self.session.execute(
-            select(Line.phone_number)
-            .where(Line.phone_number.in_(ordered))
-            .order_by(Line.phone_number)
-            .with_for_update()
-        )
+            return []
+        await self.session.execute(_CREATE_LINES, {"phones": ordered})
+        rows = await self.session.execute(_LOCK_LINES, {"phones": ordered, "now": now})
+        return [phone for phone, due in rows if due]
 
     async def lock_lines_due(self, now: datetime, batch_size: int) -> list[str]:
         """Lines with a time-based change due (an expiry passed, a queued plan waiting),
@@ -69,63 +93,102 @@ class LineRepository:
 
 
 class TransactionRepository:
+    """The purchase path's writes go straight to the driver (core/sql.py): they are the
+    hottest statements of the service."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, transaction: Transaction) -> Transaction:
-        self.session.add(transaction)
-        await self.session.flush()
-        return transaction
+    async def insert(self, values: dict[str, Any]) -> int:
+        """Write a transaction; returns its id. `values` holds every column of _NEW_TRANSACTION."""
+        transaction_id = await sql.fetch_value(self.session, _NEW_TRANSACTION, values)
+        return int(transaction_id)
+
+    async def link_subscription(self, transaction_id: int, subscription_id: int) -> None:
+        await sql.execute(
+            self.session,
+            "UPDATE transaction SET subscription_id = %(subscription_id)s"
+            " WHERE transaction_id = %(transaction_id)s",
+            {"transaction_id": transaction_id, "subscription_id": subscription_id},
+        )
+
+
+_NEW_TRANSACTION = """
+    INSERT INTO transaction (
+        customer_id, plan_id, offer_id, recipient_phone_number, transaction_type,
+        original_amount, discount_amount, discount_type, final_amount, payment_method,
+        payment_status, payment_reference, failure_reason, transaction_date,
+        referral_discount_id)
+    VALUES (
+        %(customer_id)s, %(plan_id)s, %(offer_id)s, %(recipient_phone_number)s,
+        %(transaction_type)s, %(original_amount)s, %(discount_amount)s, %(discount_type)s,
+        %(final_amount)s, %(payment_method)s, %(payment_status)s, %(payment_reference)s,
+        %(failure_reason)s, %(transaction_date)s, %(referral_discount_id)s)
+    RETURNING transaction_id
+"""
+
+_NEW_SUBSCRIPTION = """
+    INSERT INTO subscription (
+        customer_id, phone_number, plan_id, transaction_id, is_topup, status,
+        base_subscription_id, activation_date, expiry_date, data_allowance_mb,
+        data_balance_mb, daily_data_limit_mb, daily_data_used_mb, last_daily_reset)
+    VALUES (
+        %(customer_id)s, %(phone_number)s, %(plan_id)s, %(transaction_id)s, %(is_topup)s,
+        %(status)s, %(base_subscription_id)s, %(activation_date)s, %(expiry_date)s,
+        %(data_allowance_mb)s, %(data_balance_mb)s, %(daily_data_limit_mb)s, 0,
+        %(last_daily_reset)s)
+    RETURNING subscription_id
+"""
+
+
+@dataclass(frozen=True)
+class ActiveBase:
+    subscription_id: int
+    expiry_date: datetime
 
 
 class SubscriptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, subscription: Subscription) -> Subscription:
-        self.session.add(subscription)
-        await self.session.flush()
-        return subscription
+    async def insert(self, values: dict[str, Any]) -> int:
+        """Write a subscription; returns its id. `values` holds the columns of _NEW_SUBSCRIPTION."""
+        return int(await sql.fetch_value(self.session, _NEW_SUBSCRIPTION, values))
 
-    async def add_to_queue(self, row: SubscriptionQueue) -> SubscriptionQueue:
-        self.session.add(row)
-        await self.session.flush()
-        return row
-
-    async def active_base(self, phone_number: str) -> Subscription | None:
-        return (
-            await self.session.execute(
-                select(Subscription).where(
-                    Subscription.phone_number == phone_number,
-                    Subscription.status == SubscriptionStatus.active,
-                    Subscription.is_topup.is_(False),
-                )
-            )
-        ).scalar_one_or_none()
-
-    async def chain_end(self, phone_number: str) -> datetime | None:
-        """When the last active or queued base plan of the number ends."""
-        return (
-            await self.session.execute(
-                select(func.max(Subscription.expiry_date)).where(
-                    Subscription.phone_number == phone_number,
-                    Subscription.is_topup.is_(False),
-                    Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
-                )
-            )
-        ).scalar_one()
-
-    async def waiting_count(self, phone_number: str) -> int:
-        return int(
-            (
-                await self.session.execute(
-                    select(func.count()).where(
-                        SubscriptionQueue.phone_number == phone_number,
-                        SubscriptionQueue.processed_at.is_(None),
-                    )
-                )
-            ).scalar_one()
+    async def add_to_queue(self, values: dict[str, Any]) -> None:
+        await sql.execute(
+            self.session,
+            "INSERT INTO subscription_queue (subscription_id, customer_id, phone_number,"
+            " expected_activation_date, expected_expiry_date, queue_position) VALUES"
+            " (%(subscription_id)s, %(customer_id)s, %(phone_number)s,"
+            " %(expected_activation_date)s, %(expected_expiry_date)s, %(queue_position)s)",
+            values,
         )
+
+    async def active_base(self, phone_number: str) -> ActiveBase | None:
+        row = await sql.fetch_one(
+            self.session,
+            "SELECT subscription_id, expiry_date FROM subscription"
+            " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
+            {"phone": phone_number},
+        )
+        return ActiveBase(row.subscription_id, row.expiry_date) if row else None
+
+    async def queue_tail(self, phone_number: str) -> tuple[datetime | None, int]:
+        """When the number's last active or queued base plan ends, and how many wait."""
+        row = await sql.fetch_one(
+            self.session,
+            """
+            SELECT (SELECT max(expiry_date) FROM subscription
+                    WHERE phone_number = %(phone)s AND NOT is_topup
+                      AND status IN ('active', 'queued')) AS chain_end,
+                   (SELECT count(*) FROM subscription_queue
+                    WHERE phone_number = %(phone)s AND processed_at IS NULL) AS waiting
+            """,
+            {"phone": phone_number},
+        )
+        assert row is not None
+        return row.chain_end, int(row.waiting)
 
     async def expire_ended(self, phone_numbers: Sequence[str], now: datetime) -> int:
         """Active base plans and top-ups whose time is up, and top-ups of ended bases."""

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.core.auth import CurrentCustomer, CustomerPrincipal, SessionDep
 from nexa.core.idempotency import MAX_KEY_LENGTH
 from nexa.recharge import service, usage
 from nexa.recharge.schemas import (
@@ -39,12 +39,12 @@ IdempotencyKeyHeader = Annotated[
 )
 async def create_recharge(
     data: RechargeRequest,
-    customer: CurrentCustomer,
+    customer: CustomerPrincipal,
     db: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> RechargeResponse:
     """Buy a prepaid plan or top-up for any number: active now, queued, or added as a top-up."""
-    return await service.recharge(db, customer, data, idempotency_key)
+    return await service.recharge(db, customer.subject_id, data, idempotency_key)
 
 
 @router.get("/usage", response_model=CustomerUsageResponse, tags=["View Subscriptions"])

@@ -12,20 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
+from nexa.catalog.repository import SellablePlan
 from nexa.core import clock, idempotency
 from nexa.core.errors import BadRequest, PaymentFailed
 from nexa.customer import service as customer_service
 from nexa.models import (
-    Customer,
     NotificationType,
     PaymentMethod,
     PaymentStatus,
-    Plan,
     PlanType,
-    Subscription,
-    SubscriptionQueue,
     SubscriptionStatus,
-    Transaction,
     TransactionType,
 )
 from nexa.notification import service as notification_service
@@ -33,7 +29,12 @@ from nexa.notification.service import Alert
 from nexa.payment.gateway import PaymentRequest, get_gateway
 from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
-from nexa.recharge.repository import LineRepository, SubscriptionRepository, TransactionRepository
+from nexa.recharge.repository import (
+    ActiveBase,
+    LineRepository,
+    SubscriptionRepository,
+    TransactionRepository,
+)
 from nexa.recharge.schemas import RechargeRequest, RechargeResponse
 
 
@@ -53,7 +54,7 @@ class PaymentDeclined(PaymentFailed):
 class PurchaseOrder:
     """What to buy for which number (own recharge, or a linked account's)."""
 
-    payer: Customer
+    payer_id: int
     recipient_phone_number: str
     plan_id: int
     offer_id: int | None
@@ -67,11 +68,11 @@ async def lock_lines(db: AsyncSession, phone_numbers: list[str]) -> None:
 
 
 async def recharge(
-    db: AsyncSession, payer: Customer, data: RechargeRequest, idempotency_key: str | None
+    db: AsyncSession, payer_id: int, data: RechargeRequest, idempotency_key: str | None
 ) -> RechargeResponse:
     """`POST /customer/recharge`: an idempotent purchase for any number."""
     order = PurchaseOrder(
-        payer=payer,
+        payer_id=payer_id,
         recipient_phone_number=data.recipient_phone_number,
         plan_id=data.plan_id,
         offer_id=data.offer_id if data.offer_id and data.offer_id > 0 else None,
@@ -91,7 +92,7 @@ async def purchase_idempotently(
     payload: object,
 ) -> RechargeResponse:
     claim = await idempotency.claim(
-        db, f"customer:{order.payer.customer_id}", idempotency_key, endpoint, payload
+        db, f"customer:{order.payer_id}", idempotency_key, endpoint, payload
     )
     try:
         response = await purchase(db, order)
@@ -114,56 +115,55 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
     )
 
     phone = order.recipient_phone_number
-    await LineRepository(db).lock([phone])
-    await lifecycle.settle_lines(db, [phone], now)
-    subscriptions = SubscriptionRepository(db)
-    active_base = await subscriptions.active_base(phone)
+    await lifecycle.lock_and_settle(db, [phone], now)
+    active_base = await SubscriptionRepository(db).active_base(phone)
     if plan.is_topup and active_base is None:
         raise NoActiveBasePlan(f"{phone} has no active plan: buy a plan before a top-up")
 
+    payer_id = order.payer_id
     vouchers = discounts.voucher_source()
     voucher = (
-        await vouchers.best_voucher(db, order.payer.customer_id, now)
-        if order.use_referral_discount
-        else None
+        await vouchers.best_voucher(db, payer_id, now) if order.use_referral_discount else None
     )
     price = discounts.price_purchase(plan.price, offer, voucher)
     payment = await get_gateway().charge(
         PaymentRequest(
             amount=price.final_amount,
             method=order.payment_method,
-            payer_id=order.payer.customer_id,
+            payer_id=payer_id,
             description=f"{plan.plan_name} for {phone}",
         )
     )
-    transaction = await TransactionRepository(db).add(
-        Transaction(
-            customer_id=order.payer.customer_id,
-            plan_id=plan.plan_id,
-            offer_id=price.offer.offer_id if price.offer else None,
-            recipient_phone_number=phone,
-            transaction_type=(
+    transactions = TransactionRepository(db)
+    offer_id = price.offer.offer_id if price.offer else None
+    transaction_id = await transactions.insert(
+        {
+            "customer_id": payer_id,
+            "plan_id": plan.plan_id,
+            "offer_id": offer_id,
+            "recipient_phone_number": phone,
+            "transaction_type": (
                 TransactionType.topup_purchase
                 if plan.is_topup
                 else TransactionType.prepaid_recharge
             ),
-            original_amount=price.original_amount,
-            discount_amount=price.discount_amount,
-            discount_type=price.discount_type,
-            final_amount=price.final_amount,
-            payment_method=order.payment_method,
-            payment_status=PaymentStatus.success if payment.approved else PaymentStatus.failed,
-            payment_reference=payment.reference,
-            failure_reason=payment.decline_reason,
-            transaction_date=now,
-            referral_discount_id=price.voucher.discount_id if price.voucher else None,
-        )
+            "original_amount": price.original_amount,
+            "discount_amount": price.discount_amount,
+            "discount_type": price.discount_type,
+            "final_amount": price.final_amount,
+            "payment_method": order.payment_method,
+            "payment_status": PaymentStatus.success if payment.approved else PaymentStatus.failed,
+            "payment_reference": payment.reference,
+            "failure_reason": payment.decline_reason,
+            "transaction_date": now,
+            "referral_discount_id": price.voucher.discount_id if price.voucher else None,
+        }
     )
     if not payment.approved:
         await notification_service.notify(
             db,
             Alert(
-                customer_id=order.payer.customer_id,
+                customer_id=payer_id,
                 type=NotificationType.payment_failure,
                 title="Payment failed",
                 message=(
@@ -175,41 +175,39 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
         declined = PaymentDeclined(
             f"The payment was declined: {payment.decline_reason}", commit_changes=True
         )
-        declined.extra = {"transaction_id": transaction.transaction_id, "payment_status": "failed"}
+        declined.extra = {"transaction_id": transaction_id, "payment_status": "failed"}
         raise declined
 
-    owner_id = await customer_service.registered_owner_id(db, phone) or order.payer.customer_id
+    if plan.is_topup or active_base is not None:
+        owner_id = await customer_service.registered_owner_id(db, phone)
+    else:  # a plan starting now: the number's owner, if registered, is covered again
+        owner_id = await customer_service.record_plan_activation(db, phone, now)
+    paid = Paid(transaction_id=transaction_id, phone_number=phone, owner_id=owner_id or payer_id)
     if plan.is_topup:
         assert active_base is not None
-        subscription, queue_position = (
-            await _add_topup(db, plan, transaction, owner_id, active_base, now),
-            None,
-        )
+        subscription = await _add_topup(db, plan, paid, active_base, now)
     elif active_base is None:
-        subscription, queue_position = await _activate(db, plan, transaction, owner_id, now), None
+        subscription = await _activate(db, plan, paid, now)
     else:
-        subscription, queue_position = await _enqueue(db, plan, transaction, owner_id, now)
-    transaction.subscription_id = subscription.subscription_id
+        subscription = await _enqueue(db, plan, paid, now)
+    await transactions.link_subscription(transaction_id, subscription.subscription_id)
 
     if price.voucher is not None:
-        await vouchers.redeem(db, price.voucher, transaction.transaction_id, now)
-    await vouchers.after_successful_purchase(
-        db, order.payer.customer_id, transaction.transaction_id, now
-    )
-    message = _outcome_message(plan, subscription, queue_position)
+        await vouchers.redeem(db, price.voucher, transaction_id, now)
+    await vouchers.after_successful_purchase(db, payer_id, transaction_id, now)
+    message = _outcome_message(plan, subscription)
     await notification_service.notify(
         db,
         Alert(
-            customer_id=order.payer.customer_id,
+            customer_id=payer_id,
             type=NotificationType.payment_success,
             title="Payment successful",
             message=f"₹{price.final_amount} paid for {plan.plan_name} on {phone}. {message}",
         ),
-        _subscription_alert(plan, subscription, queue_position, message),
+        _subscription_alert(plan, subscription, message),
     )
-    await db.flush()
     return RechargeResponse(
-        transaction_id=transaction.transaction_id,
+        transaction_id=transaction_id,
         plan_name=plan.plan_name,
         final_amount=price.final_amount,
         payment_status=PaymentStatus.success,
@@ -217,105 +215,132 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
         original_amount=price.original_amount,
         discount_amount=price.discount_amount,
         discount_type=price.discount_type,
-        offer_id=transaction.offer_id,
+        offer_id=offer_id,
         subscription_id=subscription.subscription_id,
         subscription_status=subscription.status,
         recipient_phone_number=phone,
-        activation_date=subscription.activation_date or _expected_start(subscription, plan),
+        activation_date=subscription.starts_at,
         expiry_date=subscription.expiry_date,
-        queue_position=queue_position,
+        queue_position=subscription.queue_position,
     )
 
 
-def _new_subscription(
-    plan: Plan, transaction: Transaction, owner_id: int, status: SubscriptionStatus
-) -> Subscription:
+@dataclass(frozen=True)
+class Paid:
+    """A successful payment: what the new subscription hangs on."""
+
+    transaction_id: int
+    phone_number: str
+    owner_id: int  # the registered owner of the number, else the payer (Q-10)
+
+
+@dataclass(frozen=True)
+class NewSubscription:
+    subscription_id: int
+    customer_id: int
+    status: SubscriptionStatus
+    starts_at: datetime  # now, or (queued) when the plan before it ends
+    expiry_date: datetime
+    queue_position: int | None = None
+
+
+async def _insert_subscription(
+    db: AsyncSession,
+    plan: SellablePlan,
+    paid: Paid,
+    status: SubscriptionStatus,
+    *,
+    activation_date: datetime | None,
+    expiry_date: datetime,
+    base_subscription_id: int | None = None,
+) -> int:
     allowance = plan.data_allowance_mb or 0
-    return Subscription(
-        customer_id=owner_id,
-        phone_number=transaction.recipient_phone_number,
-        plan_id=plan.plan_id,
-        transaction_id=transaction.transaction_id,
-        is_topup=plan.is_topup,
-        status=status,
-        data_allowance_mb=allowance,
-        data_balance_mb=allowance,
-        daily_data_limit_mb=plan.daily_data_limit_mb,
-        daily_data_used_mb=0,
+    return await SubscriptionRepository(db).insert(
+        {
+            "customer_id": paid.owner_id,
+            "phone_number": paid.phone_number,
+            "plan_id": plan.plan_id,
+            "transaction_id": paid.transaction_id,
+            "is_topup": plan.is_topup,
+            "status": status,
+            "base_subscription_id": base_subscription_id,
+            "activation_date": activation_date,
+            "expiry_date": expiry_date,
+            "data_allowance_mb": allowance,
+            "data_balance_mb": allowance,
+            "daily_data_limit_mb": plan.daily_data_limit_mb,
+            "last_daily_reset": activation_date,
+        }
     )
 
 
 async def _activate(
-    db: AsyncSession, plan: Plan, transaction: Transaction, owner_id: int, now: datetime
-) -> Subscription:
-    subscription = _new_subscription(plan, transaction, owner_id, SubscriptionStatus.active)
-    subscription.activation_date = now
-    subscription.expiry_date = now + timedelta(days=plan.validity_days)
-    subscription.last_daily_reset = now
-    await SubscriptionRepository(db).add(subscription)
-    await customer_service.record_plan_activation(db, subscription.phone_number, now)
-    return subscription
+    db: AsyncSession, plan: SellablePlan, paid: Paid, now: datetime
+) -> NewSubscription:
+    expiry = now + timedelta(days=plan.validity_days)
+    subscription_id = await _insert_subscription(
+        db, plan, paid, SubscriptionStatus.active, activation_date=now, expiry_date=expiry
+    )
+    return NewSubscription(subscription_id, paid.owner_id, SubscriptionStatus.active, now, expiry)
 
 
 async def _enqueue(
-    db: AsyncSession, plan: Plan, transaction: Transaction, owner_id: int, now: datetime
-) -> tuple[Subscription, int]:
+    db: AsyncSession, plan: SellablePlan, paid: Paid, now: datetime
+) -> NewSubscription:
     """Q-09: the plan starts exactly when the number's last active/queued plan ends."""
     subscriptions = SubscriptionRepository(db)
-    phone = transaction.recipient_phone_number
-    starts_at = await subscriptions.chain_end(phone) or now
-    position = await subscriptions.waiting_count(phone) + 1
-    subscription = _new_subscription(plan, transaction, owner_id, SubscriptionStatus.queued)
-    subscription.expiry_date = starts_at + timedelta(days=plan.validity_days)
-    await subscriptions.add(subscription)
-    await subscriptions.add_to_queue(
-        SubscriptionQueue(
-            subscription_id=subscription.subscription_id,
-            customer_id=owner_id,
-            phone_number=phone,
-            expected_activation_date=starts_at,
-            expected_expiry_date=subscription.expiry_date,
-            queue_position=position,
-        )
+    chain_end, waiting = await subscriptions.queue_tail(paid.phone_number)
+    starts_at = chain_end or now
+    expiry = starts_at + timedelta(days=plan.validity_days)
+    subscription_id = await _insert_subscription(
+        db, plan, paid, SubscriptionStatus.queued, activation_date=None, expiry_date=expiry
     )
-    return subscription, position
+    position = waiting + 1
+    await subscriptions.add_to_queue(
+        {
+            "subscription_id": subscription_id,
+            "customer_id": paid.owner_id,
+            "phone_number": paid.phone_number,
+            "expected_activation_date": starts_at,
+            "expected_expiry_date": expiry,
+            "queue_position": position,
+        }
+    )
+    return NewSubscription(
+        subscription_id, paid.owner_id, SubscriptionStatus.queued, starts_at, expiry, position
+    )
 
 
 async def _add_topup(
-    db: AsyncSession,
-    plan: Plan,
-    transaction: Transaction,
-    owner_id: int,
-    base: Subscription,
-    now: datetime,
-) -> Subscription:
+    db: AsyncSession, plan: SellablePlan, paid: Paid, base: ActiveBase, now: datetime
+) -> NewSubscription:
     """Q-08: a top-up rides on the active base plan and ends no later than it."""
-    subscription = _new_subscription(plan, transaction, owner_id, SubscriptionStatus.active)
     own_end = now + timedelta(days=plan.validity_days) if plan.validity_days else base.expiry_date
-    subscription.activation_date = now
-    subscription.expiry_date = min(own_end, base.expiry_date)
-    subscription.base_subscription_id = base.subscription_id
-    return await SubscriptionRepository(db).add(subscription)
+    expiry = min(own_end, base.expiry_date)
+    subscription_id = await _insert_subscription(
+        db,
+        plan,
+        paid,
+        SubscriptionStatus.active,
+        activation_date=now,
+        expiry_date=expiry,
+        base_subscription_id=base.subscription_id,
+    )
+    return NewSubscription(subscription_id, paid.owner_id, SubscriptionStatus.active, now, expiry)
 
 
-def _expected_start(subscription: Subscription, plan: Plan) -> datetime:
-    return subscription.expiry_date - timedelta(days=plan.validity_days)
-
-
-def _outcome_message(plan: Plan, subscription: Subscription, queue_position: int | None) -> str:
-    if queue_position is not None:
+def _outcome_message(plan: SellablePlan, subscription: NewSubscription) -> str:
+    if subscription.queue_position is not None:
         return (
-            f"{plan.plan_name} is queued at position {queue_position}; it starts on "
-            f"{format_when(_expected_start(subscription, plan))}."
+            f"{plan.plan_name} is queued at position {subscription.queue_position}; it starts "
+            f"on {format_when(subscription.starts_at)}."
         )
     kind = "Top-up" if plan.is_topup else "Plan"
     return f"{kind} {plan.plan_name} is active until {format_when(subscription.expiry_date)}."
 
 
-def _subscription_alert(
-    plan: Plan, subscription: Subscription, queue_position: int | None, message: str
-) -> Alert:
-    if queue_position is not None:
+def _subscription_alert(plan: SellablePlan, subscription: NewSubscription, message: str) -> Alert:
+    if subscription.queue_position is not None:
         alert_type, title = NotificationType.plan_queued, "Plan queued"
     elif plan.is_topup:
         alert_type, title = NotificationType.topup_activated, "Top-up activated"

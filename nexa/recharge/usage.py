@@ -23,7 +23,7 @@ from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
-from nexa.recharge.repository import LineRepository, SubscriptionRepository, UsageRepository
+from nexa.recharge.repository import SubscriptionRepository, UsageRepository
 from nexa.recharge.schemas import (
     CustomerUsageResponse,
     TopupUsage,
@@ -70,8 +70,7 @@ async def record_usage(db: AsyncSession, batch: UsageBatch) -> UsageBatchResult:
     # the same event twice inside one batch counts once
     records = list({record.event_id: record for record in batch.records}.values())
     phones = sorted({record.phone_number for record in records})
-    await LineRepository(db).lock(phones)
-    await lifecycle.settle_lines(db, phones, now)
+    await lifecycle.lock_and_settle(db, phones, now)
 
     usage = UsageRepository(db)
     new_ids = await usage.insert_new_events(

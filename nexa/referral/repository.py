@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.core import sql
 from nexa.models import (
     Customer,
     ReferralApplicationStatus,
@@ -85,18 +87,17 @@ class ReferralRepository:
         ).first()
 
     async def lock_pending_application_of(self, referee_id: int) -> ReferralUsageLog | None:
-        return (
-            await self.session.execute(
-                select(ReferralUsageLog)
-                .where(
-                    ReferralUsageLog.used_by_customer_id == referee_id,
-                    ReferralUsageLog.status == ReferralApplicationStatus.pending,
-                )
-                .order_by(ReferralUsageLog.log_id)
-                .limit(1)
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
+        # asked by every purchase and almost always "none": a bare query first
+        log_id = await sql.fetch_value(
+            self.session,
+            "SELECT log_id FROM referral_usage_log"
+            " WHERE used_by_customer_id = %(referee)s AND status = 'pending'"
+            " ORDER BY log_id LIMIT 1 FOR UPDATE",
+            {"referee": referee_id},
+        )
+        if log_id is None:
+            return None
+        return await self.session.get(ReferralUsageLog, log_id)  # locked just above
 
     async def pending_applications(self, referral_id: int) -> int:
         return int(
@@ -110,21 +111,17 @@ class ReferralRepository:
             ).scalar_one()
         )
 
-    async def lock_best_voucher(self, holder_id: int, at: datetime) -> ReferralDiscount | None:
-        """Q-13: the usable voucher lapsing first; one held by a concurrent purchase is skipped."""
-        return (
-            await self.session.execute(
-                select(ReferralDiscount)
-                .where(
-                    ReferralDiscount.customer_id == holder_id,
-                    ReferralDiscount.is_used.is_(False),
-                    ReferralDiscount.valid_until >= at,
-                )
-                .order_by(ReferralDiscount.valid_until, ReferralDiscount.discount_id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
+    async def lock_best_voucher(self, holder_id: int, at: datetime) -> tuple[int, Decimal] | None:
+        """Q-13: the usable voucher lapsing first; one held by a concurrent purchase is
+        skipped. (discount_id, percentage); on the purchase path, so a bare query."""
+        row = await sql.fetch_one(
+            self.session,
+            "SELECT discount_id, discount_percentage FROM referral_discount"
+            " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
+            " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            {"holder": holder_id, "at": at},
+        )
+        return (row.discount_id, row.discount_percentage) if row else None
 
     async def mark_voucher_used(self, discount_id: int, transaction_id: int, at: datetime) -> int:
         result = await self.session.execute(

@@ -23,7 +23,8 @@ class ReferralVouchers:
         voucher = await ReferralRepository(db).lock_best_voucher(holder_id, at)
         if voucher is None:
             return None
-        return Voucher(discount_id=voucher.discount_id, percentage=voucher.discount_percentage)
+        discount_id, percentage = voucher
+        return Voucher(discount_id=discount_id, percentage=percentage)
 
     async def redeem(
         self, db: AsyncSession, voucher: Voucher, transaction_id: int, at: datetime

@@ -43,10 +43,23 @@ END $$;
 
 TRIGGERS = """
 CREATE TRIGGER auth_session_access_changed
-    AFTER UPDATE OF revoked_at, expires_at, user_type, subject_id OR DELETE ON auth_session
+    AFTER UPDATE ON auth_session FOR EACH ROW
+    WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at
+          OR OLD.expires_at IS DISTINCT FROM NEW.expires_at
+          OR OLD.subject_id IS DISTINCT FROM NEW.subject_id)
+    EXECUTE FUNCTION nexa_auth_session_changed();
+CREATE TRIGGER auth_session_deleted
+    AFTER DELETE ON auth_session
     FOR EACH ROW EXECUTE FUNCTION nexa_auth_session_changed();
+-- (every purchase rewrites account_status to itself: only a real change is announced)
 CREATE TRIGGER customer_access_changed
-    AFTER UPDATE OF account_status, status_reason, deleted_at OR DELETE ON customer
+    AFTER UPDATE ON customer FOR EACH ROW
+    WHEN (OLD.account_status IS DISTINCT FROM NEW.account_status
+          OR OLD.status_reason IS DISTINCT FROM NEW.status_reason
+          OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
+    EXECUTE FUNCTION nexa_customer_access_changed();
+CREATE TRIGGER customer_deleted
+    AFTER DELETE ON customer
     FOR EACH ROW EXECUTE FUNCTION nexa_customer_access_changed();
 CREATE TRIGGER admin_access_changed
     AFTER DELETE ON admin
@@ -71,7 +84,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     for trigger, table in [
         ("auth_session_access_changed", "auth_session"),
+        ("auth_session_deleted", "auth_session"),
         ("customer_access_changed", "customer"),
+        ("customer_deleted", "customer"),
         ("admin_access_changed", "admin"),
         ("plan_catalog_changed", "plan"),
         ("offer_catalog_changed", "offer"),
