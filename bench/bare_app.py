@@ -1,9 +1,11 @@
 """The ceiling NEXA is measured against: bare FastAPI endpoints, no NEXA code.
 
-* `POST /bare/recharge` runs the same SQL statements as NEXA's `POST /customer/recharge`
-  (session and customer lookup, plan lookup, line insert + lock, expiry settlement,
-  active-plan check, owner lookup, transaction, subscription, coverage update,
-  two notifications) on a psycopg pool, in one transaction, and answers with JSON.
+* `POST /bare/recharge` sends the same SQL statements as NEXA's `POST /customer/recharge`
+  for a plan that starts at once (plan lookup, line insert, line lock with the "anything
+  due?" check, active-plan check, voucher lookup, transaction, owner activation,
+  subscription, transaction link, referral check, two notifications) on a psycopg pool, in
+  one transaction, then wakes the delivery job the way NEXA does; it answers with JSON.
+  (NEXA authenticates from its in-process session cache, so neither side queries for it.)
 * `GET /bare/plans-constant` answers a constant JSON body (the plan list, precomputed).
 
 Run by bench/run.py; not part of the service.
@@ -11,13 +13,14 @@ Run by bench/run.py; not part of the service.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
@@ -39,133 +42,206 @@ async def plans_constant() -> Response:
     return Response(PLANS_JSON, media_type="application/json")
 
 
+_LOCK_LINE = """
+    SELECT l.phone_number,
+           (EXISTS (SELECT 1 FROM subscription s
+                    WHERE s.phone_number = l.phone_number AND s.status = 'active'
+                      AND s.expiry_date <= %(now)s)
+            OR EXISTS (SELECT 1 FROM subscription_queue q
+                       WHERE q.phone_number = l.phone_number AND q.processed_at IS NULL
+                         AND q.queue_position = 1 AND q.expected_activation_date <= %(now)s)
+           ) AS due
+    FROM line l WHERE l.phone_number = ANY(%(phones)s::varchar[])
+    ORDER BY l.phone_number FOR UPDATE OF l
+"""
+_ACTIVATE_OWNER = """
+    UPDATE customer
+    SET last_active_plan_date = greatest(last_active_plan_date, %(at)s), days_inactive = 0,
+        inactivity_warning_level = 0,
+        account_status = CASE WHEN account_status = 'inactive' AND status_reason = 'inactivity'
+                              THEN 'active' ELSE account_status END,
+        status_reason = CASE WHEN account_status = 'inactive' AND status_reason = 'inactivity'
+                             THEN NULL ELSE status_reason END,
+        updated_at = now()
+    WHERE phone_number = %(phone)s AND deleted_at IS NULL
+    RETURNING customer_id
+"""
+_NOTIFY = """
+    INSERT INTO notification (customer_id, title, message, type, channel, source, dedupe_key,
+                              status, delivery_mode, sent_at)
+    SELECT * FROM unnest(
+        %(customer_id)s::bigint[], %(title)s::varchar[], %(message)s::text[],
+        %(type)s::varchar[], %(channel)s::varchar[], %(source)s::varchar[],
+        %(dedupe_key)s::varchar[], %(status)s::varchar[], %(delivery_mode)s::varchar[],
+        %(sent_at)s::timestamptz[])
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING notification_id
+"""
+_DEFER = (
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', "
+    "'notification:deliver_notifications', 0, NULL, 'deliver_notifications', "
+    "'{}'::jsonb, NULL)::procrastinate_job_to_defer_v1])"
+)
+
+
+class _WakeUps:
+    """Like NEXA: after a commit that wrote notifications, queue the delivery job in a
+    transaction of its own, at most one at a time (later requests share it)."""
+
+    def __init__(self) -> None:
+        self.running: asyncio.Task[None] | None = None
+        self.again = False
+
+    def request(self) -> None:
+        if self.running is not None and not self.running.done():
+            self.again = True
+            return
+        self.running = asyncio.get_running_loop().create_task(self._wake())
+
+    async def _wake(self) -> None:
+        while True:
+            self.again = False
+            try:
+                async with pool.connection() as connection, connection.transaction():
+                    await connection.execute(_DEFER)
+            except psycopg.errors.UniqueViolation:
+                pass
+            if not self.again:
+                return
+
+
+wakeups = _WakeUps()
+
+
 @app.post("/bare/recharge")
 async def recharge(request: Request) -> Response:
     body: dict[str, Any] = json.loads(await request.body())
     phone = body["recipient_phone_number"]
+    customer_id = int(os.environ["BENCH_CUSTOMER_ID"])
     now = datetime.now(UTC)
     async with pool.connection() as connection, connection.transaction():
         execute = connection.execute
-        session = await (
-            await execute(
-                "SELECT session_id, revoked_at, expires_at FROM auth_session WHERE session_id = %s",
-                (uuid.UUID(os.environ["BENCH_SESSION_ID"]),),
-            )
-        ).fetchone()
-        customer = await (
-            await execute(
-                "SELECT customer_id, account_status FROM customer "
-                "WHERE customer_id = %s AND deleted_at IS NULL",
-                (int(os.environ["BENCH_CUSTOMER_ID"]),),
-            )
-        ).fetchone()
-        assert session is not None and customer is not None
         plan = await (
             await execute(
-                "SELECT plan_id, plan_name, price, validity_days, data_allowance_mb, "
-                "daily_data_limit_mb, is_topup FROM plan "
-                "WHERE plan_id = %s AND status = 'active' AND deleted_at IS NULL",
-                (body["plan_id"],),
+                "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
+                " data_allowance_mb, daily_data_limit_mb FROM plan"
+                " WHERE plan_id = %(plan_id)s AND status = 'active' AND deleted_at IS NULL",
+                {"plan_id": body["plan_id"]},
             )
         ).fetchone()
         assert plan is not None
         await execute(
-            "INSERT INTO line (phone_number) VALUES (%s) ON CONFLICT DO NOTHING", (phone,)
+            "INSERT INTO line (phone_number) SELECT unnest(CAST(%(phones)s AS varchar[]))"
+            " ON CONFLICT (phone_number) DO NOTHING",
+            {"phones": [phone]},
         )
-        await execute("SELECT phone_number FROM line WHERE phone_number = %s FOR UPDATE", (phone,))
-        await execute(
-            "UPDATE subscription SET status = 'expired', expired_at = expiry_date "
-            "WHERE phone_number = %s AND status = 'active' AND expiry_date <= %s",
-            (phone, now),
-        )
+        await execute(_LOCK_LINE, {"phones": [phone], "now": now})
         active = await (
             await execute(
-                "SELECT subscription_id FROM subscription WHERE phone_number = %s "
-                "AND status = 'active' AND NOT is_topup",
-                (phone,),
+                "SELECT subscription_id, expiry_date FROM subscription"
+                " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
+                {"phone": phone},
             )
         ).fetchone()
-        owner = await (
-            await execute(
-                "SELECT customer_id FROM customer WHERE phone_number = %s AND deleted_at IS NULL",
-                (phone,),
-            )
-        ).fetchone()
-        owner_id = owner[0] if owner else customer[0]
+        await execute(
+            "SELECT discount_id, discount_percentage FROM referral_discount"
+            " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
+            " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            {"holder": customer_id, "at": now},
+        )
         transaction_id = (
             await (
                 await execute(
-                    "INSERT INTO transaction (customer_id, plan_id, recipient_phone_number, "
-                    "transaction_type, original_amount, discount_amount, final_amount, payment_method, "
-                    "payment_status, payment_reference, transaction_date) VALUES "
-                    "(%s, %s, %s, 'prepaid_recharge', %s, 0, %s, %s, 'success', %s, %s) "
-                    "RETURNING transaction_id",
-                    (
-                        customer[0],
-                        plan[0],
-                        phone,
-                        plan[2],
-                        plan[2],
-                        body["payment_method"],
-                        f"SIM-{random.getrandbits(64):016X}",
-                        now,
-                    ),
+                    "INSERT INTO transaction (customer_id, plan_id, offer_id,"
+                    " recipient_phone_number, transaction_type, original_amount,"
+                    " discount_amount, discount_type, final_amount, payment_method,"
+                    " payment_status, payment_reference, failure_reason, transaction_date,"
+                    " referral_discount_id) VALUES (%(customer_id)s, %(plan_id)s, NULL,"
+                    " %(phone)s, 'prepaid_recharge', %(price)s, 0, NULL, %(price)s,"
+                    " %(method)s, 'success', %(reference)s, NULL, %(now)s, NULL)"
+                    " RETURNING transaction_id",
+                    {
+                        "customer_id": customer_id,
+                        "plan_id": plan[0],
+                        "phone": phone,
+                        "price": plan[4],
+                        "method": body["payment_method"],
+                        "reference": f"SIM-{random.getrandbits(64):016X}",
+                        "now": now,
+                    },
                 )
             ).fetchone()
         )[0]
-        expiry = now + timedelta(days=plan[3])
+        owner = None
+        if active is None:
+            owner = await (await execute(_ACTIVATE_OWNER, {"phone": phone, "at": now})).fetchone()
+        else:
+            owner = await (
+                await execute(
+                    "SELECT customer_id FROM customer"
+                    " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
+                    {"phone": phone},
+                )
+            ).fetchone()
+        owner_id = owner[0] if owner else customer_id
+        expiry = now + timedelta(days=plan[5])
         subscription_id = (
             await (
                 await execute(
-                    "INSERT INTO subscription (customer_id, phone_number, plan_id, transaction_id, "
-                    "is_topup, status, activation_date, expiry_date, data_allowance_mb, "
-                    "data_balance_mb, daily_data_limit_mb, daily_data_used_mb, last_daily_reset) "
-                    "VALUES (%s, %s, %s, %s, false, %s, %s, %s, %s, %s, %s, 0, %s) "
-                    "RETURNING subscription_id",
-                    (
-                        owner_id,
-                        phone,
-                        plan[0],
-                        transaction_id,
-                        "queued" if active else "active",
-                        None if active else now,
-                        expiry,
-                        plan[4] or 0,
-                        plan[4] or 0,
-                        plan[5],
-                        now,
-                    ),
+                    "INSERT INTO subscription (customer_id, phone_number, plan_id,"
+                    " transaction_id, is_topup, status, base_subscription_id, activation_date,"
+                    " expiry_date, data_allowance_mb, data_balance_mb, daily_data_limit_mb,"
+                    " daily_data_used_mb, last_daily_reset) VALUES (%(owner)s, %(phone)s,"
+                    " %(plan_id)s, %(transaction_id)s, false, %(status)s, NULL, %(start)s,"
+                    " %(expiry)s, %(allowance)s, %(allowance)s, %(daily)s, 0, %(start)s)"
+                    " RETURNING subscription_id",
+                    {
+                        "owner": owner_id,
+                        "phone": phone,
+                        "plan_id": plan[0],
+                        "transaction_id": transaction_id,
+                        "status": "queued" if active else "active",
+                        "start": None if active else now,
+                        "expiry": expiry,
+                        "allowance": plan[6] or 0,
+                        "daily": plan[7],
+                    },
                 )
             ).fetchone()
         )[0]
         await execute(
-            "UPDATE customer SET last_active_plan_date = greatest(last_active_plan_date, %s), "
-            "days_inactive = 0 WHERE phone_number = %s AND deleted_at IS NULL",
-            (now, phone),
+            "UPDATE transaction SET subscription_id = %(subscription_id)s"
+            " WHERE transaction_id = %(transaction_id)s",
+            {"transaction_id": transaction_id, "subscription_id": subscription_id},
         )
         await execute(
-            "UPDATE transaction SET subscription_id = %s WHERE transaction_id = %s",
-            (subscription_id, transaction_id),
+            "SELECT log_id FROM referral_usage_log"
+            " WHERE used_by_customer_id = %(referee)s AND status = 'pending'"
+            " ORDER BY log_id LIMIT 1 FOR UPDATE",
+            {"referee": customer_id},
         )
         await execute(
-            "INSERT INTO notification (customer_id, title, message, type, channel, dedupe_key) "
-            "VALUES (%s, 'Payment successful', %s, 'payment_success', 'sms', NULL), "
-            "(%s, 'Plan activated', %s, 'plan_activated', 'sms', %s) "
-            "ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                customer[0],
-                f"paid {plan[2]}",
-                owner_id,
-                f"{plan[1]} active",
-                f"plan_activated:{subscription_id}",
-            ),
+            _NOTIFY,
+            {
+                "customer_id": [customer_id, owner_id],
+                "title": ["Payment successful", "Plan activated"],
+                "message": [f"paid {plan[4]} for {plan[1]}", f"{plan[1]} active"],
+                "type": ["payment_success", "plan_activated"],
+                "channel": ["sms", "sms"],
+                "source": ["system", "system"],
+                "dedupe_key": [None, f"plan_activated:{subscription_id}"],
+                "status": ["pending", "pending"],
+                "delivery_mode": ["simulated", "simulated"],
+                "sent_at": [None, None],
+            },
         )
+    wakeups.request()
     return Response(
         json.dumps(
             {
                 "transaction_id": transaction_id,
                 "plan_name": plan[1],
-                "final_amount": float(plan[2]),
+                "final_amount": float(plan[4]),
                 "payment_status": "success",
                 "message": "ok",
                 "subscription_id": subscription_id,
