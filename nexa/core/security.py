@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -97,12 +98,23 @@ class InvalidToken(Exception):
 
 
 def decode_token(token: str) -> TokenClaims:
+    """The claims of a genuine, unexpired token (InvalidToken otherwise)."""
     settings = get_settings()
+    claims = _verified_claims(token, settings.resolved_secret_key(), settings.algorithm)
+    if claims.expires_at <= datetime.now(UTC):  # checked on every use, cached or not
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+# Verifying a signature costs more than the rest of a cached request: a token string seen
+# before (with the same key) is not verified again. Failures are never cached.
+@functools.lru_cache(maxsize=20_000)
+def _verified_claims(token: str, secret_key: str, algorithm: str) -> TokenClaims:
     try:
         payload = jwt.decode(
             token,
-            settings.resolved_secret_key(),
-            algorithms=[settings.algorithm],  # a fixed list: `alg: none` is never accepted
+            secret_key,
+            algorithms=[algorithm],  # a fixed list: `alg: none` is never accepted
             options={"require": ["sub", "exp", "iat", "type", "user_type", "jti", "sid"]},
         )
         token_type = payload["type"]

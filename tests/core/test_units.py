@@ -75,3 +75,30 @@ def test_development_generates_and_reuses_a_secret_key(tmp_path: object) -> None
     first = settings.resolved_secret_key()
     assert len(first) >= 32
     assert settings.resolved_secret_key() == first
+
+
+def test_a_verified_token_is_still_refused_once_it_expires() -> None:
+    """Signatures are verified once per token string; expiry is checked on every use."""
+    import time
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from nexa.core.security import InvalidToken, decode_token, encode_token
+
+    expires = datetime.fromtimestamp(int(time.time()) + 1, UTC)
+    token = encode_token(
+        subject_id=7,
+        user_type="customer",
+        token_type="access",
+        session_id=uuid.uuid4(),
+        expires_at=expires,
+        now=expires - timedelta(minutes=1),
+    )
+    assert decode_token(token).subject_id == 7
+    assert decode_token(token).subject_id == 7  # from the cache of verified tokens
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.05)
+    with pytest.raises(InvalidToken):
+        decode_token(token)
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(InvalidToken):
+        decode_token(forged)
