@@ -38,16 +38,17 @@ from nexa.referral.router import router as referral_router
 from nexa.testclock.router import router as test_clock_router
 
 PUBLIC_AND_CUSTOMER_ROUTERS = [
+# FastAPI tries routes in order: the busiest (catalogue, recharge) come first
     health.router,
+    catalog_router,
+    recharge_router,
     auth_router,
     customer_router,
-    recharge_router,
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
     referral_router,
     postpaid_router,
     notification_router,
     cms_router,
-    catalog_router,
     linked_router,
     history_router,
 ]
