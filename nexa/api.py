@@ -37,11 +37,11 @@ from nexa.referral.admin_router import router as referral_admin_router
 from nexa.referral.router import router as referral_router
 from nexa.testclock.router import router as test_clock_router
 
-PUBLIC_AND_CUSTOMER_ROUTERS = [
 # FastAPI tries routes in order: the busiest (catalogue, recharge) come first
-    health.router,
+PUBLIC_AND_CUSTOMER_ROUTERS = [
     catalog_router,
     recharge_router,
+    health.router,
     auth_router,
     customer_router,
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
