@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from nexa.core import sql
 from nexa.models import (
@@ -73,7 +74,7 @@ class CustomerRepository:
     async def record_plan_activation(self, phone_number: str, at: datetime) -> int | None:
         """The owner of the number is covered again (Q-03, Q-04): back from inactivity.
         Returns the owner's id (None when nobody registered the number)."""
-        return await sql.fetch_value(
+        owner_id: int | None = await sql.fetch_value(
             self.session,
             """
             UPDATE customer
@@ -92,6 +93,11 @@ class CustomerRepository:
             """,
             {"phone": phone_number, "at": at},
         )
+        if owner_id is not None:
+            loaded = self.session.identity_map.get(identity_key(Customer, owner_id))
+            if loaded is not None:  # this transaction holds the row as an object: update it
+                await self.session.refresh(loaded)
+        return owner_id
 
     async def refresh_inactivity(
         self, now: datetime, midnight: datetime, batch_size: int
