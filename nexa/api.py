@@ -10,6 +10,7 @@ from starlette.routing import compile_path
 
 from nexa import health
 from nexa.admin.router import router as admin_accounts_router
+from nexa.analytics.admin_router import dashboard_router
 from nexa.analytics.admin_router import router as analytics_admin_router
 from nexa.audit.admin_router import router as audit_admin_router
 from nexa.auth.router import router as auth_router
@@ -65,6 +66,7 @@ ADMIN_ROUTERS = [
     linked_admin_router,
     history_admin_router,
     analytics_admin_router,
+    dashboard_router,
     audit_admin_router,
     backup_admin_router,
 ]

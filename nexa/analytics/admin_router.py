@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from nexa.analytics import service
 from nexa.analytics.schemas import (
+    AdminDashboard,
     DailyRevenue,
     Dashboard,
     GrowthDay,
@@ -16,6 +17,7 @@ from nexa.analytics.schemas import (
 from nexa.core.auth import SessionDep
 
 router = APIRouter(prefix="/analytics", tags=["Analytics & Reports"])
+dashboard_router = APIRouter(tags=["Dashboard"])
 Days = Annotated[int, Query(ge=1, le=366, description="Calendar days up to today")]
 
 
@@ -50,3 +52,11 @@ async def get_plan_performance(
     db: SessionDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> list[PlanPerformance]:
     return await service.plan_performance(db, limit)
+
+
+@dashboard_router.get("/dashboard", response_model=AdminDashboard)
+async def get_admin_dashboard(db: SessionDep, days: Days = 30) -> AdminDashboard:
+    """The console's home page: today's and the last `days` days' sales (revenue, recharges,
+    bill payments, failed payments, new customers, best plans) and live counts of customers,
+    running and queued plans, postpaid lines and bills, pending notifications, referrals."""
+    return await service.admin_dashboard(db, days)

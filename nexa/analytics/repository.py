@@ -1,31 +1,99 @@
 """Analytics: aggregate SQL only (Q-28) — days in the operator's time zone, series
-zero-filled by generate_series, never rows pulled into Python, never invented numbers."""
+zero-filled by generate_series, never rows pulled into Python, never invented numbers.
+
+Sales figures add two exact parts: the closed operator days already summed in
+`transaction_summary` (a job keeps it; see `refresh_summary`), and a live aggregate of
+`transaction` from where the summary stops (today, usually: an index range). With no
+summary, or one for another time zone, the live part covers everything.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core.config import get_settings
+
+# Where the summary stops (:tz's midnight after the last summed day); -infinity = nowhere.
+_CUT = """
+cut AS (
+    SELECT coalesce((SELECT summarized_until FROM transaction_summary_state
+                     WHERE state_id = 1 AND timezone = :tz), '-infinity'::timestamptz) AS s
+), bounds AS (
+    -- [lo, hi): the instants asked for; summary days must end by `c`, the live part
+    -- starts there (the last midnight before hi when hi is inside the summary)
+    SELECT lo, hi,
+           CASE WHEN hi >= cut.s THEN cut.s
+                ELSE timezone(:tz, date_trunc('day', timezone(:tz, hi))) END AS c
+    FROM cut,
+         LATERAL (SELECT coalesce(timezone(:tz, CAST(:first AS date)::timestamp),
+                                  '-infinity'::timestamptz) AS lo,
+                         CAST(:end AS timestamptz) AS hi) AS asked
+)"""
+
+# (day, plan, type, status, transactions, amount) for [:first day, :end), both parts
+_SALES = (
+    "WITH"  # noqa: S608 (constant SQL pieces)
+    + _CUT
+    + """, sales AS (
+    SELECT s.business_day AS day, s.plan_id, s.transaction_type, s.payment_status,
+           s.transactions, s.amount
+    FROM transaction_summary s, bounds
+    WHERE s.business_day >= CAST(coalesce(CAST(:first AS date), '-infinity'::date) AS date)
+      AND timezone(:tz, (s.business_day + 1)::timestamp) <= bounds.c
+    UNION ALL
+    SELECT timezone(:tz, t.transaction_date)::date, t.plan_id, t.transaction_type,
+           t.payment_status, count(*), sum(t.final_amount)
+    FROM transaction t, bounds
+    WHERE t.transaction_date >= greatest(bounds.lo, bounds.c) AND t.transaction_date < bounds.hi
+    GROUP BY 1, 2, 3, 4
+)
+"""
+)
 
 
 class AnalyticsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def revenue_between(self, start: datetime | None, end: datetime) -> Any:
+    async def revenue_between(self, first_day: date | None, end: datetime, timezone: str) -> Any:
+        """Successful sales from the start of `first_day` (None: ever) until `end`."""
         return (
             await self.session.execute(
                 text(
-                    "SELECT coalesce(sum(final_amount), 0) AS revenue, count(*) AS transactions "
-                    "FROM transaction WHERE payment_status = 'success' "
-                    "AND (CAST(:start AS timestamptz) IS NULL OR transaction_date >= :start) "
-                    "AND transaction_date < :end"
+                    _SALES + "SELECT coalesce(sum(amount), 0) AS revenue, "
+                    "coalesce(sum(transactions), 0)::bigint AS transactions "
+                    "FROM sales WHERE payment_status = 'success'"
                 ),
-                {"start": start, "end": end},
+                {"first": first_day, "end": end, "tz": timezone},
             )
         ).one()
+
+    async def sales_by_plan(
+        self, first_day: date | None, end: datetime, timezone: str
+    ) -> list[Any]:
+        """Per plan, type and payment status: count and sum, overall and on `end`'s day
+        (the dashboard adds them up exactly in Decimal; at most plans × 3 × 2 rows)."""
+        result = await self.session.execute(
+            text(
+                _SALES  # noqa: S608 (constant SQL pieces)
+                + """
+                SELECT sales.plan_id, plan.plan_name, sales.transaction_type,
+                       sales.payment_status, sum(sales.transactions)::bigint AS transactions,
+                       sum(sales.amount) AS amount
+                FROM sales JOIN plan ON plan.plan_id = sales.plan_id
+                GROUP BY sales.plan_id, plan.plan_name, sales.transaction_type,
+                         sales.payment_status
+                """
+            ),
+            {"first": first_day, "end": end, "tz": timezone},
+        )
+        return list(result)
 
     async def customers(self, since: datetime | None) -> int:
         return int(
@@ -46,27 +114,30 @@ class AnalyticsRepository:
         """One row per day / ISO week / month from first_day to last_day, zero-filled."""
         result = await self.session.execute(
             text(
-                """
-                WITH buckets AS (
+                _SALES  # noqa: S608 (constant SQL pieces)
+                + """, buckets AS (
                     SELECT generate_series(date_trunc(:unit, CAST(:first AS date)::timestamp),
                                            date_trunc(:unit, CAST(:last AS date)::timestamp),
                                            CAST('1 ' || :unit AS interval)) AS bucket
                 ), sums AS (
-                    SELECT date_trunc(:unit, timezone(:tz, transaction_date)) AS bucket,
-                           sum(final_amount) AS revenue, count(*) AS transactions
-                    FROM transaction
-                    WHERE payment_status = 'success'
-                      AND transaction_date >= timezone(:tz, CAST(:first AS date)::timestamp)
-                      AND transaction_date < timezone(:tz, (CAST(:last AS date) + 1)::timestamp)
+                    SELECT date_trunc(:unit, day::timestamp) AS bucket,
+                           sum(amount) AS revenue, sum(transactions) AS transactions
+                    FROM sales WHERE payment_status = 'success'
                     GROUP BY 1
                 )
                 SELECT buckets.bucket, coalesce(sums.revenue, 0) AS revenue,
-                       coalesce(sums.transactions, 0) AS transactions
+                       coalesce(sums.transactions, 0)::bigint AS transactions
                 FROM buckets LEFT JOIN sums ON sums.bucket = buckets.bucket
                 ORDER BY buckets.bucket
                 """
             ),
-            {"unit": unit, "first": first_day, "last": last_day, "tz": timezone},
+            {
+                "unit": unit,
+                "first": first_day,
+                "last": last_day,
+                "end": _day_after(last_day),
+                "tz": timezone,
+            },
         )
         return list(result)
 
@@ -125,22 +196,180 @@ class AnalyticsRepository:
         )
         return list(result)
 
-    async def plan_performance(self, limit: int) -> list[Any]:
+    async def plan_performance(self, limit: int, end: datetime, timezone: str) -> list[Any]:
         """Plans by successful sales, grouped by plan id (two plans may share a name)."""
         result = await self.session.execute(
             text(
-                """
-                SELECT plan.plan_id, plan.plan_name, sales.transactions, sales.revenue
+                _SALES  # noqa: S608 (constant SQL pieces)
+                + """
+                SELECT plan.plan_id, plan.plan_name, per_plan.transactions, per_plan.revenue
                 FROM (
-                    SELECT plan_id, count(*) AS transactions, sum(final_amount) AS revenue
-                    FROM transaction WHERE payment_status = 'success'
+                    SELECT plan_id, sum(transactions)::bigint AS transactions,
+                           sum(amount) AS revenue
+                    FROM sales WHERE payment_status = 'success'
                     GROUP BY plan_id
-                ) AS sales
-                JOIN plan ON plan.plan_id = sales.plan_id
-                ORDER BY sales.transactions DESC, sales.revenue DESC, plan.plan_id
+                ) AS per_plan
+                JOIN plan ON plan.plan_id = per_plan.plan_id
+                ORDER BY per_plan.transactions DESC, per_plan.revenue DESC, plan.plan_id
                 LIMIT :limit
                 """
             ),
-            {"limit": limit},
+            {"limit": limit, "first": None, "end": end, "tz": timezone},
         )
         return list(result)
+
+    # --- operational counts for the admin dashboard ------------------------------------------
+
+    async def customer_counts(self, today: datetime, period_start: datetime) -> Any:
+        return (
+            await self.session.execute(
+                text(
+                    """
+                    SELECT count(*) AS total,
+                           count(*) FILTER (WHERE account_status = 'active') AS active,
+                           count(*) FILTER (WHERE account_status = 'inactive') AS inactive,
+                           count(*) FILTER (WHERE account_status = 'suspended') AS suspended,
+                           count(*) FILTER (WHERE created_at >= :today) AS new_today,
+                           count(*) FILTER (WHERE created_at >= :period_start) AS new_in_period
+                    FROM customer WHERE deleted_at IS NULL
+                    """
+                ),
+                {"today": today, "period_start": period_start},
+            )
+        ).one()
+
+    async def subscription_counts(self) -> Any:
+        """Running base plans and top-ups (as the lifecycle job keeps them), waiting plans."""
+        return (
+            await self.session.execute(
+                text(
+                    """
+                    SELECT (SELECT count(*) FROM subscription
+                            WHERE status = 'active' AND NOT is_topup) AS active_plans,
+                           (SELECT count(*) FROM subscription WHERE status = 'active')
+                               AS active_all,
+                           (SELECT count(*) FROM subscription_queue
+                            WHERE processed_at IS NULL) AS queued_plans
+                    """
+                )
+            )
+        ).one()
+
+    async def postpaid_counts(self, now: datetime) -> Any:
+        return (
+            await self.session.execute(
+                text(
+                    """
+                    SELECT count(*) FILTER (WHERE status = 'active') AS active,
+                           count(*) FILTER (WHERE status = 'suspended') AS suspended,
+                           (SELECT count(*) FROM postpaid_bill WHERE status = 'unpaid')
+                               AS unpaid_bills,
+                           (SELECT coalesce(sum(total_amount), 0) FROM postpaid_bill
+                            WHERE status = 'unpaid') AS amount_due,
+                           (SELECT count(*) FROM postpaid_bill
+                            WHERE status = 'unpaid' AND due_date < :now) AS overdue_bills
+                    FROM postpaid_activation WHERE status IN ('active', 'suspended')
+                    """
+                ),
+                {"now": now},
+            )
+        ).one()
+
+    async def other_counts(self, since: datetime, now: datetime) -> Any:
+        return (
+            await self.session.execute(
+                text(
+                    """
+                    SELECT (SELECT count(*) FROM notification WHERE status = 'pending')
+                               AS notifications_pending,
+                           (SELECT count(*) FROM referral_program
+                            WHERE is_active AND expires_at > :now) AS referral_codes_active,
+                           (SELECT count(*) FROM referral_program
+                            WHERE status = 'completed' AND completed_at >= :since)
+                               AS referrals_completed
+                    """
+                ),
+                {"since": since, "now": now},
+            )
+        ).one()
+
+    # --- the summary ---------------------------------------------------------------------------
+
+    async def summary_state(self) -> Any:
+        return (
+            await self.session.execute(
+                text(
+                    "SELECT timezone, summarized_until FROM transaction_summary_state "
+                    "WHERE state_id = 1"
+                )
+            )
+        ).one_or_none()
+
+    async def lock_transactions(self, wait: str = "5s") -> bool:
+        """Wait (at most `wait`) for purchases in flight and hold new ones while days are
+        summed: a row dated before the new boundary is then either summed or (dated back)
+        resets the summary. False when the lock was not had in time."""
+        previous = (
+            await self.session.execute(text("SELECT current_setting('lock_timeout')"))
+        ).scalar_one()
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    text("SELECT set_config('lock_timeout', :wait, true)"), {"wait": wait}
+                )
+                await self.session.execute(
+                    text("LOCK TABLE transaction IN SHARE ROW EXCLUSIVE MODE")
+                )
+        except DBAPIError as exc:
+            if isinstance(exc.orig, LockNotAvailable):
+                return False
+            raise
+        finally:
+            await self.session.execute(
+                text("SELECT set_config('lock_timeout', :previous, true)"),
+                {"previous": previous},
+            )
+        return True
+
+    async def clear_summary(self) -> None:
+        await self.session.execute(text("DELETE FROM transaction_summary"))
+
+    async def summarize(self, start: datetime | None, until: datetime, timezone: str) -> int:
+        """Sum the transactions dated in [start, until) by operator day; returns days."""
+        result = await self.session.execute(
+            text(
+                """
+                INSERT INTO transaction_summary (business_day, plan_id, transaction_type,
+                                                 payment_status, transactions, amount)
+                SELECT timezone(:tz, transaction_date)::date, plan_id, transaction_type,
+                       payment_status, count(*), sum(final_amount)
+                FROM transaction
+                WHERE transaction_date < :until
+                  AND (CAST(:start AS timestamptz) IS NULL OR transaction_date >= :start)
+                GROUP BY 1, 2, 3, 4
+                RETURNING business_day
+                """
+            ),
+            {"start": start, "until": until, "tz": timezone},
+        )
+        return len({row.business_day for row in result})
+
+    async def set_summary_state(self, timezone: str, until: datetime | None, at: datetime) -> None:
+        await self.session.execute(
+            text(
+                """
+                INSERT INTO transaction_summary_state (state_id, timezone, summarized_until,
+                                                       updated_at)
+                VALUES (1, :tz, :until, :at)
+                ON CONFLICT (state_id) DO UPDATE SET timezone = EXCLUDED.timezone,
+                    summarized_until = EXCLUDED.summarized_until, updated_at = EXCLUDED.updated_at
+                """
+            ),
+            {"tz": timezone, "until": until, "at": at},
+        )
+
+
+def _day_after(day: date) -> datetime:
+    """Midnight after `day` in the operator's time zone."""
+    zone = get_settings().business_timezone
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)

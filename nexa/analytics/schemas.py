@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from nexa.core.schemas import Money, Schema
 
@@ -66,3 +66,62 @@ class PlanPerformance(Schema):
     revenue: str
     revenue_amount: Money
     rank: int
+
+
+# --- GET /admin/dashboard -----------------------------------------------------------------
+
+
+class SalesFigures(Schema):
+    revenue: str
+    revenue_amount: Money
+    transactions: int  # successful payments of every type
+    recharges: int  # successful prepaid recharges and top-ups
+    bill_payments: int  # successful postpaid bill payments
+    failed_payments: int
+    new_customers: int
+
+
+class CustomerFigures(Schema):
+    total: int
+    active: int
+    inactive: int
+    suspended: int
+
+
+class SubscriptionFigures(Schema):
+    active_plans: int
+    active_topups: int
+    queued_plans: int
+
+
+class PostpaidFigures(Schema):
+    active_lines: int
+    suspended_lines: int
+    unpaid_bills: int
+    amount_due: Money
+    overdue_bills: int
+
+
+class DashboardPlan(Schema):
+    plan_id: int
+    plan_name: str
+    transactions: int
+    revenue: str
+    revenue_amount: Money
+
+
+class AdminDashboard(Schema):
+    """One call for the console's home page; every figure is an aggregate query."""
+
+    generated_at: datetime
+    days: int
+    period_start: date
+    today: SalesFigures
+    period: SalesFigures
+    customers: CustomerFigures
+    subscriptions: SubscriptionFigures
+    postpaid: PostpaidFigures
+    notifications_pending: int
+    referral_codes_active: int
+    referrals_completed: int
+    top_plans: list[DashboardPlan]

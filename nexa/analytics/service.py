@@ -3,21 +3,28 @@ clients, with numeric companions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.analytics.repository import AnalyticsRepository
 from nexa.analytics.schemas import (
+    AdminDashboard,
+    CustomerFigures,
     DailyRevenue,
     Dashboard,
+    DashboardPlan,
     GrowthDay,
     Overview,
     PeriodRevenue,
     PlanPerformance,
+    PostpaidFigures,
     ReferralDay,
+    SalesFigures,
+    SubscriptionFigures,
     TodayFigures,
     TopPlan,
 )
@@ -39,9 +46,11 @@ def percent(part: int, whole: int) -> str:
 async def dashboard(db: AsyncSession) -> Dashboard:
     analytics = AnalyticsRepository(db)
     now = clock.now()
-    today = await analytics.revenue_between(clock.business_midnight(now), now + timedelta(days=1))
-    total = await analytics.revenue_between(None, now + timedelta(days=1))
-    top = await analytics.plan_performance(3)
+    zone = get_settings().timezone
+    end = now + timedelta(days=1)
+    today = await analytics.revenue_between(clock.business_date(now), end, zone)
+    total = await analytics.revenue_between(None, end, zone)
+    top = await analytics.plan_performance(3, end, zone)
     return Dashboard(
         today=TodayFigures(
             revenue=rupees(today.revenue),
@@ -129,7 +138,9 @@ async def referral_trend(db: AsyncSession, days: int) -> list[ReferralDay]:
 
 
 async def plan_performance(db: AsyncSession, limit: int) -> list[PlanPerformance]:
-    rows = await AnalyticsRepository(db).plan_performance(limit)
+    rows = await AnalyticsRepository(db).plan_performance(
+        limit, clock.now() + timedelta(days=1), get_settings().timezone
+    )
     return [
         PlanPerformance(
             plan_id=row.plan_id,
@@ -141,3 +152,143 @@ async def plan_performance(db: AsyncSession, limit: int) -> list[PlanPerformance
         )
         for rank, row in enumerate(rows, start=1)
     ]
+
+
+# --- GET /admin/dashboard ------------------------------------------------------------------
+
+RECHARGES = ("prepaid_recharge", "topup_purchase")
+TOP_PLANS = 5
+
+
+def _figures(rows: Iterable[Any], new_customers: int) -> SalesFigures:
+    """Add up per-plan aggregates exactly (Decimal)."""
+    revenue, transactions, recharges, bills, failed = Decimal(0), 0, 0, 0, 0
+    for row in rows:
+        if row.payment_status != "success":
+            failed += row.transactions
+            continue
+        revenue += row.amount
+        transactions += row.transactions
+        if row.transaction_type in RECHARGES:
+            recharges += row.transactions
+        else:
+            bills += row.transactions
+    return SalesFigures(
+        revenue=rupees(revenue),
+        revenue_amount=revenue,
+        transactions=transactions,
+        recharges=recharges,
+        bill_payments=bills,
+        failed_payments=failed,
+        new_customers=new_customers,
+    )
+
+
+def _top_plans(rows: Iterable[Any]) -> list[DashboardPlan]:
+    plans: dict[int, tuple[str, int, Decimal]] = {}
+    for row in rows:
+        if row.payment_status == "success":
+            name, count, amount = plans.get(row.plan_id, (row.plan_name, 0, Decimal(0)))
+            plans[row.plan_id] = (name, count + row.transactions, amount + row.amount)
+    ranked = sorted(plans.items(), key=lambda item: (-item[1][1], -item[1][2], item[0]))
+    return [
+        DashboardPlan(
+            plan_id=plan_id,
+            plan_name=name,
+            transactions=count,
+            revenue=rupees(amount),
+            revenue_amount=amount,
+        )
+        for plan_id, (name, count, amount) in ranked[:TOP_PLANS]
+    ]
+
+
+async def admin_dashboard(db: AsyncSession, days: int) -> AdminDashboard:
+    """Today and the last `days` calendar days (today included), plus live counts."""
+    analytics = AnalyticsRepository(db)
+    now = clock.now()
+    zone = get_settings().timezone
+    today = clock.business_date(now)
+    first_day = today - timedelta(days=days - 1)
+    end = now + timedelta(days=1)
+    today_start = clock.business_midnight(now)
+    period_start = _midnight(first_day)
+    period_rows = await analytics.sales_by_plan(first_day, end, zone)
+    today_rows = await analytics.sales_by_plan(today, end, zone)
+    customers = await analytics.customer_counts(today_start, period_start)
+    subscriptions = await analytics.subscription_counts()
+    postpaid = await analytics.postpaid_counts(now)
+    other = await analytics.other_counts(period_start, now)
+    return AdminDashboard(
+        generated_at=now,
+        days=days,
+        period_start=first_day,
+        today=_figures(today_rows, customers.new_today),
+        period=_figures(period_rows, customers.new_in_period),
+        customers=CustomerFigures(
+            total=customers.total,
+            active=customers.active,
+            inactive=customers.inactive,
+            suspended=customers.suspended,
+        ),
+        subscriptions=SubscriptionFigures(
+            active_plans=subscriptions.active_plans,
+            active_topups=subscriptions.active_all - subscriptions.active_plans,
+            queued_plans=subscriptions.queued_plans,
+        ),
+        postpaid=PostpaidFigures(
+            active_lines=postpaid.active,
+            suspended_lines=postpaid.suspended,
+            unpaid_bills=postpaid.unpaid_bills,
+            amount_due=postpaid.amount_due,
+            overdue_bills=postpaid.overdue_bills,
+        ),
+        notifications_pending=other.notifications_pending,
+        referral_codes_active=other.referral_codes_active,
+        referrals_completed=other.referrals_completed,
+        top_plans=_top_plans(period_rows),
+    )
+
+
+def _midnight(day: Any) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=get_settings().business_timezone)
+
+
+# --- the daily sales summary ------------------------------------------------------------------
+
+# a day is summed once it ended this long ago (purchases in flight have long committed)
+SUMMARY_SETTLE = timedelta(hours=1)
+NEVER = datetime.min.replace(tzinfo=UTC)
+# how long the job waits for purchases in flight before trying again at its next run
+SUMMARY_LOCK_WAIT = "5s"
+
+
+async def refresh_summary(db: AsyncSession, now: datetime) -> int:
+    """Sum the operator days that ended (at least SUMMARY_SETTLE ago) and are not summed yet;
+    the first run, a reset (a transaction changed inside the summed days) or another
+    NEXA_TIMEZONE sums everything again. Returns the days summed (0: nothing to do)."""
+    analytics = AnalyticsRepository(db)
+    zone = get_settings().timezone
+    target = clock.business_midnight(now - SUMMARY_SETTLE)
+    state = await analytics.summary_state()
+    if _summed_until(state, zone) >= target:
+        return 0
+    if not await analytics.lock_transactions(SUMMARY_LOCK_WAIT):
+        return 0  # purchases kept the table busy: the next run sums these days
+    state = await analytics.summary_state()  # as it is now that writers wait
+    start = _summed_until(state, zone)
+    if start >= target:
+        return 0
+    if start == NEVER:
+        await analytics.clear_summary()
+        days = await analytics.summarize(None, target, zone)
+    else:
+        days = await analytics.summarize(start, target, zone)
+    await analytics.set_summary_state(zone, target, clock.now())
+    return days
+
+
+def _summed_until(state: Any, zone: str) -> datetime:
+    if state is None or state.timezone != zone or state.summarized_until is None:
+        return NEVER
+    return state.summarized_until

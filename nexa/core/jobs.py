@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import procrastinate
 import structlog
 
+from nexa.analytics.tasks import blueprint as analytics_blueprint
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.backup.tasks import blueprint as backup_blueprint
 from nexa.core.db import database_url, dispose_engine, libpq_url
@@ -33,6 +34,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "notification": notification_blueprint,
     "customer": customer_blueprint,
     "backup": backup_blueprint,
+    "analytics": analytics_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

@@ -1,6 +1,7 @@
 """Every ORM table; migrations/env.py imports this module to see them all."""
 
 from nexa.models.admin import Admin
+from nexa.models.analytics import TransactionSummary, TransactionSummaryState
 from nexa.models.audit import AuditLog
 from nexa.models.auth_session import AuthSession, UserType
 from nexa.models.backup import (
@@ -104,6 +105,8 @@ __all__ = [
     "SubscriptionStatus",
     "TestClock",
     "Transaction",
+    "TransactionSummary",
+    "TransactionSummaryState",
     "TransactionType",
     "UsageEvent",
     "UserType",
