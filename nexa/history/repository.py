@@ -87,16 +87,25 @@ class HistoryRepository:
     async def transactions(
         self, filters: TransactionFilter, skip: int, limit: int
     ) -> tuple[list[Any], int]:
+        """A page, newest first. A page in the older half is read from the oldest end (an
+        OFFSET walks every row it skips: the last page of a million rows costs what the
+        first does), then put back in newest-first order."""
+        count = select(func.count()).select_from(Transaction).where(*filters.conditions())
+        if filters.customer_phone:  # every transaction has its customer (a foreign key)
+            count = count.join(Customer, Customer.customer_id == Transaction.customer_id)
+        total = int((await self.session.execute(count)).scalar_one())
         query = _transactions(filters)
-        total = (
-            await self.session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            query.order_by(Transaction.transaction_date.desc(), Transaction.transaction_id.desc())
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows), int(total)
+        newest_first = (Transaction.transaction_date.desc(), Transaction.transaction_id.desc())
+        if skip + limit > total // 2 and skip < total:
+            from_oldest = max(total - skip - limit, 0)
+            rows = await self.session.execute(
+                query.order_by(Transaction.transaction_date.asc(), Transaction.transaction_id.asc())
+                .offset(from_oldest)
+                .limit(total - skip - from_oldest)
+            )
+            return list(reversed(list(rows))), total
+        rows = await self.session.execute(query.order_by(*newest_first).offset(skip).limit(limit))
+        return list(rows), total
 
     async def stream_transactions(
         self, filters: TransactionFilter, chunk: int = 2000

@@ -711,6 +711,57 @@ class SyntheticRepository:
 
     # --- writing the real tables -------------------------------------------------------------
 
+    async def drop_secondary_indexes(self, tables: tuple[str, ...]) -> list[str]:
+        """Drop the plain (non-unique, non-constraint) indexes of `tables` for a bulk load;
+        returns their definitions for `create_indexes` (same names, same definitions)."""
+        rows = (
+            await self._run(
+                """
+                SELECT c.relname, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                JOIN pg_class t ON t.oid = i.indrelid
+                WHERE t.relname = ANY(CAST(:tables AS text[]))
+                  AND t.relnamespace = current_schema()::regnamespace
+                  AND NOT i.indisprimary AND NOT i.indisunique
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+                ORDER BY c.relname
+                """,
+                {"tables": list(tables)},
+            )
+        ).all()
+        for name, _definition in rows:
+            await self._run(f'DROP INDEX "{name}"')
+        return [definition for _name, definition in rows]
+
+    async def create_indexes(self, definitions: list[str]) -> None:
+        await self._run("SET LOCAL maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            await self._run(definition)
+
+    async def drop_foreign_keys(self, tables: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        """Drop the foreign keys of `tables` for a bulk load; `add_foreign_keys` puts them
+        back, and adding a key checks every row of the table (one join instead of a check
+        per inserted row)."""
+        rows = (
+            await self._run(
+                """
+                SELECT k.conname, t.relname, pg_get_constraintdef(k.oid)
+                FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+                WHERE k.contype = 'f' AND t.relname = ANY(CAST(:tables AS text[]))
+                  AND t.relnamespace = current_schema()::regnamespace
+                ORDER BY t.relname, k.conname
+                """,
+                {"tables": list(tables)},
+            )
+        ).all()
+        for name, table, _definition in rows:
+            await self._run(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        return [(name, table, definition) for name, table, definition in rows]
+
+    async def add_foreign_keys(self, keys: list[tuple[str, str, str]]) -> None:
+        for name, table, definition in keys:
+            await self._run(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
     async def number_in_time_order(self) -> None:
         """Real ids for transactions and subscriptions, increasing with time as in a live
         system (one block of each sequence, reserved while the tables are locked)."""
@@ -862,10 +913,11 @@ class SyntheticRepository:
                    a.price, a.data_mb,
                    a.data_mb - floor(a.data_mb * pg_temp.u(a.i, 26) * 0.8)::bigint,
                    floor(a.data_mb * pg_temp.u(a.i, 26) * 0.8)::bigint,
-                   coalesce((SELECT sum(b.price + b.addon_price) FROM syn_bill b
-                             WHERE b.activation_id = a.activation_id AND b.paid_at IS NULL), 0),
-                   a.started, a.started
+                   coalesce(due.amount, 0), a.started, a.started
             FROM syn_activation a
+            LEFT JOIN (SELECT activation_id, sum(price + addon_price) AS amount FROM syn_bill
+                       WHERE paid_at IS NULL GROUP BY activation_id) due
+              ON due.activation_id = a.activation_id
             """
         )
         await self._run(

@@ -26,6 +26,7 @@ from nexa.synthetic.repository import SyntheticRepository, vacuum_analyze
 
 SYNTHETIC_PASSWORD = "synthetic-pass-1"  # published on purpose: it is test data
 MAX_CUSTOMERS, MAX_TRANSACTIONS = 5_000_000, 50_000_000
+BULK_TABLES = ("transaction", "subscription", "subscription_queue", "notification")
 TABLES = (
     "customer",
     "line",
@@ -95,12 +96,19 @@ async def seed_synthetic(
     await synthetic.plan_topups(topups, now)
     await synthetic.add_bill_payments()
     await synthetic.number_in_time_order()
+    # a bulk load: the big tables' plain indexes are built once at the end, and their
+    # foreign keys added back then, which checks every row in one pass (unique indexes,
+    # primary keys and CHECK constraints stay and check each row as it comes)
+    indexes = await synthetic.drop_secondary_indexes(BULK_TABLES)
+    foreign_keys = await synthetic.drop_foreign_keys(BULK_TABLES)
     await synthetic.write_transactions()
     await synthetic.write_subscriptions(now)
     await synthetic.write_postpaid(now)
     await synthetic.write_referrals(now)
     before = await synthetic.last_notification_id()
     await synthetic.write_notifications(now)
+    await synthetic.create_indexes(indexes)
+    await synthetic.add_foreign_keys(foreign_keys)
     counts = await synthetic.counts()
     counts["notifications"] = await synthetic.notification_count_since(before)
     # the closed days summed at once, as the sales-summary job would
