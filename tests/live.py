@@ -155,7 +155,7 @@ class LiveCluster:
 
     def worker(self, name: str = "worker", **env: str) -> Process:
         process = Process(
-            name, ["worker", "--concurrency", "2"], self.env(**env), self.workdir / f"{name}.log"
+            name, ["worker", "--concurrency", "4"], self.env(**env), self.workdir / f"{name}.log"
         )
         self.processes.append(process)
         return process

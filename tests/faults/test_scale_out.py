@@ -73,11 +73,14 @@ def stream_titles(base_url: str, token: str, found: list[str], ready: threading.
         httpx.Client(base_url=base_url, timeout=httpx.Timeout(90, connect=10)) as http,
         http.stream("GET", "/customer/notifications/stream", headers=headers) as stream,
     ):
-        for line in stream.iter_lines():
-            if line.startswith(": connected"):
-                ready.set()
-            if line.startswith("data: "):
-                found.append(str(json.loads(line[6:])["title"]))
+        try:
+            for line in stream.iter_lines():
+                if line.startswith(": connected"):
+                    ready.set()
+                if line.startswith("data: "):
+                    found.append(str(json.loads(line[6:])["title"]))
+        except httpx.TransportError:
+            return  # the servers were stopped at the end of the test
 
 
 def test_two_apis_two_workers(cluster: LiveCluster) -> None:
@@ -134,6 +137,7 @@ def test_two_apis_two_workers(cluster: LiveCluster) -> None:
                     time.sleep(0.05)
 
         threads = [threading.Thread(target=load, args=(i,), daemon=True) for i in range(4)]
+        load_started = time.monotonic()
         for thread in threads:
             thread.start()
         try:
@@ -156,17 +160,18 @@ def test_two_apis_two_workers(cluster: LiveCluster) -> None:
                 time.sleep(0.1)
             assert "Across processes" in streamed, streamed
 
-            next_tick = (int(time.time()) // 60 + 1) * 60
-            time.sleep(max(0.0, next_tick - time.time()) + 12)  # the tick, and time to run it
+            time.sleep(max(0.0, load_started + 10 - time.monotonic()))  # ~10 s of load
         finally:
             stop.set()
         for thread in threads:
             thread.join(30)
+        next_tick = (int(time.time()) // 60 + 1) * 60
+        time.sleep(max(0.0, next_tick - time.time()) + 12)  # a tick, and time to run it
         assert answers[200] > 20 and set(answers) == {200}, answers
 
         with psycopg.connect(cluster.database_url, autocommit=True) as db:
             # every queued SMS/push is delivered, then each exactly once
-            deadline = time.monotonic() + 40
+            deadline = time.monotonic() + 120
             pending = None
             while time.monotonic() < deadline:
                 pending = db.execute(
