@@ -331,12 +331,17 @@ class AnalyticsRepository:
             )
         return True
 
+    async def oldest_transaction_date(self) -> datetime | None:
+        return (
+            await self.session.execute(text("SELECT min(transaction_date) FROM transaction"))
+        ).scalar_one()
+
     async def clear_summary(self) -> None:
         await self.session.execute(text("DELETE FROM transaction_summary"))
 
-    async def summarize(self, start: datetime | None, until: datetime, timezone: str) -> int:
-        """Sum the transactions dated in [start, until) by operator day; returns days."""
-        result = await self.session.execute(
+    async def summarize(self, start: datetime, until: datetime, timezone: str) -> None:
+        """Sum the transactions dated in [start, until) by operator day."""
+        await self.session.execute(
             text(
                 """
                 INSERT INTO transaction_summary (business_day, plan_id, transaction_type,
@@ -344,15 +349,12 @@ class AnalyticsRepository:
                 SELECT timezone(:tz, transaction_date)::date, plan_id, transaction_type,
                        payment_status, count(*), sum(final_amount)
                 FROM transaction
-                WHERE transaction_date < :until
-                  AND (CAST(:start AS timestamptz) IS NULL OR transaction_date >= :start)
+                WHERE transaction_date >= :start AND transaction_date < :until
                 GROUP BY 1, 2, 3, 4
-                RETURNING business_day
                 """
             ),
             {"start": start, "until": until, "tz": timezone},
         )
-        return len({row.business_day for row in result})
 
     async def set_summary_state(self, timezone: str, until: datetime | None, at: datetime) -> None:
         await self.session.execute(

@@ -261,12 +261,15 @@ SUMMARY_SETTLE = timedelta(hours=1)
 NEVER = datetime.min.replace(tzinfo=UTC)
 # how long the job waits for purchases in flight before trying again at its next run
 SUMMARY_LOCK_WAIT = "5s"
+# days summed per step (each step holds new purchases back while it sums)
+SUMMARY_CHUNK_DAYS = 31
 
 
 async def refresh_summary(db: AsyncSession, now: datetime) -> int:
-    """Sum the operator days that ended (at least SUMMARY_SETTLE ago) and are not summed yet;
-    the first run, a reset (a transaction changed inside the summed days) or another
-    NEXA_TIMEZONE sums everything again. Returns the days summed (0: nothing to do)."""
+    """One step of the sales-summary job: sum up to SUMMARY_CHUNK_DAYS more operator days
+    among those that ended (at least SUMMARY_SETTLE ago). The first run, a reset (a
+    transaction changed inside the summed days) or another NEXA_TIMEZONE starts again from
+    the oldest transaction. Returns the days covered (0: nothing to do)."""
     analytics = AnalyticsRepository(db)
     zone = get_settings().timezone
     target = clock.business_midnight(now - SUMMARY_SETTLE)
@@ -281,11 +284,14 @@ async def refresh_summary(db: AsyncSession, now: datetime) -> int:
         return 0
     if start == NEVER:
         await analytics.clear_summary()
-        days = await analytics.summarize(None, target, zone)
-    else:
-        days = await analytics.summarize(start, target, zone)
-    await analytics.set_summary_state(zone, target, clock.now())
-    return days
+        oldest = await analytics.oldest_transaction_date()
+        start = clock.business_midnight(min(oldest, target) if oldest else target)
+    first_day = clock.business_date(start)
+    last_day = min(clock.business_date(target), first_day + timedelta(days=SUMMARY_CHUNK_DAYS))
+    until = _midnight(last_day)
+    await analytics.summarize(start, until, zone)
+    await analytics.set_summary_state(zone, until, clock.now())
+    return (last_day - first_day).days
 
 
 def _summed_until(state: Any, zone: str) -> datetime:

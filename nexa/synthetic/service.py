@@ -112,7 +112,9 @@ async def seed_synthetic(
     counts = await synthetic.counts()
     counts["notifications"] = await synthetic.notification_count_since(before)
     # the closed days summed at once, as the sales-summary job would
-    counts["summarized_days"] = await analytics_service.refresh_summary(db, now)
+    counts["summarized_days"] = 0
+    while days := await analytics_service.refresh_summary(db, now):
+        counts["summarized_days"] += days
     await synthetic.finish()
     return counts
 

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.analytics import service as analytics_service
 from nexa.audit.service import record_admin_action
 from nexa.backup import service as backup_service
 from nexa.core import clock
@@ -28,8 +27,6 @@ from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 # name -> one batch of a time-based job (returns how many rows it changed; 0 = nothing left)
 DueWork = Callable[[AsyncSession, datetime], Awaitable[int]]
 DUE_WORK: dict[str, DueWork] = {
-    # first, before the others lock rows: it briefly holds new purchases back
-    "sales_summary": analytics_service.refresh_summary,
     "subscription_lifecycle": lifecycle.settle_due_lines,
     # cycles stop rolling at a bill overdue by their end; the suspension then applies
     "postpaid_cycles": postpaid_service.close_due_cycles,

@@ -102,6 +102,15 @@ async def sql_revenue(db: AsyncSession, since: datetime | None = None) -> Decima
     return Decimal(await db.scalar(query))
 
 
+async def summarize_all(db: AsyncSession, now: datetime) -> int:
+    """Run the job's steps until it has nothing left; returns the days covered."""
+    days = 0
+    while step := await service.refresh_summary(db, now):
+        assert step <= service.SUMMARY_CHUNK_DAYS
+        days += step
+    return days
+
+
 async def state(db: AsyncSession) -> TransactionSummaryState | None:
     return await db.scalar(
         select(TransactionSummaryState).execution_options(populate_existing=True)
@@ -115,7 +124,10 @@ async def test_summary_changes_no_figure_and_resets_on_any_change_to_a_summed_da
     live = await snapshot(client, admin_headers)
 
     now = clock.now()
-    assert await service.refresh_summary(db, now) >= 99
+    # a month per step from the oldest sale; figures are exact between steps too
+    assert await service.refresh_summary(db, now) == service.SUMMARY_CHUNK_DAYS
+    assert await snapshot(client, admin_headers) == live
+    assert await summarize_all(db, now) >= 99 - service.SUMMARY_CHUNK_DAYS
     summed = await state(db)
     assert summed is not None
     assert summed.summarized_until == clock.business_midnight(now - service.SUMMARY_SETTLE)
@@ -154,14 +166,14 @@ async def test_summary_changes_no_figure_and_resets_on_any_change_to_a_summed_da
         delete(Transaction).where(Transaction.transaction_id == old.transaction_id),
     ]
     for change in changes:
-        assert await service.refresh_summary(db, now) > 0
+        assert await summarize_all(db, now) > 0
         await db.execute(change)
         assert (await state(db)).summarized_until is None  # type: ignore[union-attr]
         dashboard = (await client.get("/admin/analytics/dashboard", headers=admin_headers)).json()
         assert Decimal(str(dashboard["overview"]["total_revenue_amount"])) == await sql_revenue(db)
 
     # filling in a transaction's subscription (every purchase does) is not a change
-    assert await service.refresh_summary(db, now) > 0
+    assert await summarize_all(db, now) > 0
     await db.execute(
         update(Transaction).where(Transaction.plan_id == plan_id).values(subscription_id=1)
     )
@@ -177,16 +189,16 @@ async def test_the_summary_grows_a_day_at_a_time_and_follows_the_time_zone(
 ) -> None:
     await sell_for_100_days(db, buyer)
     now = clock.now()
-    await service.refresh_summary(db, now - timedelta(days=3))
+    await summarize_all(db, now - timedelta(days=3))
     first = (await state(db)).summarized_until  # type: ignore[union-attr]
-    assert await service.refresh_summary(db, now) in (2, 3, 4)
+    assert await service.refresh_summary(db, now) == 3  # one step: just the new days
     assert (await state(db)).summarized_until - first == timedelta(days=3)  # type: ignore[union-attr,operator]
     live_before = await sql_revenue(db, clock.business_midnight(now) - timedelta(days=29))
 
     monkeypatch.setattr(get_settings(), "timezone", "UTC")
     midnight_utc = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), UTC)
     daily = await snapshot(client, admin_headers)  # another zone: the live part covers all
-    assert await service.refresh_summary(db, now) > 0
+    assert await summarize_all(db, now) > 0
     assert (await state(db)).timezone == "UTC"  # type: ignore[union-attr]
     assert await snapshot(client, admin_headers) == daily
     revenue = (
@@ -209,5 +221,5 @@ async def test_the_summary_job_gives_way_to_a_busy_table(
         assert await service.refresh_summary(db, clock.now()) == 0  # a purchase in flight
         await other.rollback()
     assert await state(db) is None
-    assert await service.refresh_summary(db, clock.now()) > 0
+    assert await summarize_all(db, clock.now()) > 0
     assert (await state(db)).summarized_until is not None  # type: ignore[union-attr]
