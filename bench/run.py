@@ -96,12 +96,11 @@ def main() -> None:
         "ENVIRONMENT": "production",
         "SECRET_KEY": secret,
         "ADMIN_DEFAULT_PASSWORD": "bench-admin-password",
-        "NEXA_LOG_LEVEL": "WARNING",
+        # as in production: one JSON access line per request (into the servers' log file)
+        "NEXA_LOG_LEVEL": "INFO",
         # one load generator on one address: keep the limiters counting, never refusing
         "NEXA_GLOBAL_RATE_LIMIT": "100000000/minute",
         "NEXA_PAYMENT_RATE_LIMIT": "100000000/minute",
-        # one client sends everything: the per-address and per-customer limits would answer 429
-        "NEXA_RATE_LIMIT_ENABLED": "false",
         "NEXA_DATA_DIR": str(ROOT / ".nexa" / "bench"),
     }
     python = sys.executable
