@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from nexa.api import mount_routers
+from nexa.console import install_console
 from nexa.core.config import get_settings
 from nexa.core.db import dispose_engine
 from nexa.core.docs import install_docs
@@ -52,4 +53,5 @@ def create_app() -> FastAPI:
     install_docs(app)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     mount_routers(app)
+    install_console(app)  # the admin console at /console (static files)
     return app
