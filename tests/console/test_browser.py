@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.console.browser import TIMEOUT, Browser, require_browser
+from tests.console.browser import ARTIFACTS, TIMEOUT, Browser, require_browser
 from tests.factories.accounts import unique_phone
 from tests.live import LiveCluster, Process, free_port
 
@@ -127,6 +127,7 @@ def browser(shop: Shop) -> Iterator[Browser]:
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Browser]:
     """The browser, signed out at the start of each test; on failure a screenshot and the
     browser log are saved; no script error or CSP refusal may appear in the log."""
+    (ARTIFACTS / f"FAILED-{request.node.name}.png").unlink(missing_ok=True)
     browser.open()
     browser.driver.execute_script("window.sessionStorage.clear();")
     browser.driver.refresh()
