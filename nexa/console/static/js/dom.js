@@ -205,6 +205,7 @@ export function table(columns, rows, { emptyText = 'Nothing to show.', id } = {}
 
 /** Previous/next buttons and "1–50 of 312". */
 export function pager({ skip, limit, total, shown }, onMove) {
+  if (!shown && !skip) return null; // nothing to page through
   const last = skip + (shown ?? 0);
   const known = total !== null && total !== undefined;
   const text = shown ? `${skip + 1}–${last}${known ? ` of ${fmtCount(total)}` : ''}` : known ? `0 of ${fmtCount(total)}` : '';

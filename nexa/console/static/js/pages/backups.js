@@ -52,7 +52,7 @@ function scheduleForm(status, options, reload) {
       if (frequency.value !== 'manual' && time.value) body.time_of_day = time.value.slice(0, 5);
       const answer = await api.post('/admin/backup-restore/backup/schedule', body);
       await reload();
-      flash(`${answer.message}${answer.next_run ? ` Next backup: ${fmtDateTime(answer.next_run)}.` : ''}`, 'ok');
+      flash(`${answer.message.replace(/\.?$/, '.')}${answer.next_run ? ` Next backup: ${fmtDateTime(answer.next_run)}.` : ''}`, 'ok');
     });
   });
   const summary = status.active

@@ -151,7 +151,7 @@ function offerDialog(plans, offer, reload) {
       : field('Plan', select('plan_id', sellable.map((plan) => [String(plan.plan_id), `${plan.plan_name} (${fmtMoney(plan.price)})`]))),
     editing ? field('Offer price (₹)', amount) : field('Pricing', mode),
     editing ? null : field('Amount', amount, 'a price below the plan price, or a percentage'),
-    field('Valid from', input('valid_from', { type: 'datetime-local', value: editing ? toLocalInput(offer.valid_from) : inputNow() }), "operator's local time"),
+    field('Valid from', input('valid_from', { type: 'datetime-local', value: editing ? toLocalInput(offer.valid_from) : '' }), editing ? "operator's local time, as offers are shown" : 'empty: starts now'),
     field('Valid until', input('valid_until', { type: 'datetime-local', required: true, value: editing ? toLocalInput(offer.valid_until) : inputNow(7) })),
     h('label', { class: 'field span-2' }, h('span', { class: 'field-label' }, 'Description'), h('textarea', { name: 'description', rows: 2, maxLength: 10000 }, editing ? offer.description || '' : '')),
   );
