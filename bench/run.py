@@ -62,9 +62,21 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     raise SystemExit(f"server did not start: {url}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(
-    script: str, url: str, env: dict[str, str], seconds: int, connections: int
+    script: str,
+    url: str,
+    env: dict[str, str],
+    seconds: int,
+    connections: int,
+    server: subprocess.Popen[bytes],
 ) -> dict[str, float]:
+    cpu_before = cpu_seconds(server.pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH / script), url],
         env={**os.environ, **env},
@@ -76,7 +88,17 @@ def wrk(
     if not match:
         raise SystemExit(f"wrk printed no result:\n{output}")
     rps, p99, errors, non2xx = match.groups()
-    return {"rps": float(rps), "p99_ms": float(p99), "errors": int(errors), "non2xx": int(non2xx)}
+    requests = float(rps) * seconds
+    return {
+        "rps": float(rps),
+        "p99_ms": float(p99),
+        "errors": int(errors),
+        "non2xx": int(non2xx),
+        # the server process's own CPU per answer (what sizing needs)
+        "cpu_ms_per_request": round(
+            (cpu_seconds(server.pid) - cpu_before) * 1000 / max(requests, 1), 3
+        ),
+    }
 
 
 def main() -> None:
@@ -172,16 +194,24 @@ def main() -> None:
                     "BENCH_TOKEN": token,
                 },
                 **run,
+                server=nexa,
             ),
             "bare_recharge": wrk(
                 "recharge.lua",
                 bare_base,
                 {"BENCH_PATH": "/bare/recharge", "BENCH_PLAN_ID": str(plan_id), "BENCH_TOKEN": ""},
                 **run,
+                server=bare,
             ),
-            "nexa_plans": wrk("get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run),
+            "nexa_plans": wrk(
+                "get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run, server=nexa
+            ),
             "constant_plans": wrk(
-                "get.lua", f"{bare_base}/bare/plans-constant", {"BENCH_TOKEN": ""}, **run
+                "get.lua",
+                f"{bare_base}/bare/plans-constant",
+                {"BENCH_TOKEN": ""},
+                **run,
+                server=bare,
             ),
         }
     finally:
@@ -195,6 +225,7 @@ def main() -> None:
     for name, result in results.items():
         print(
             f"{name:16} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
+            f"   server CPU {result['cpu_ms_per_request']:6.3f} ms/req"
             f"   errors {result['errors']}  non-2xx {result['non2xx']}"
         )
     ratios = {
