@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from nexa.console import STATIC_DIR
+from nexa.models import NotificationType, PaymentMethod, PaymentStatus, TransactionType
 
 FILES = sorted(path for path in STATIC_DIR.rglob("*") if path.is_file())
 SCRIPTS = [path for path in FILES if path.suffix == ".js"]
@@ -178,3 +180,28 @@ async def test_every_api_path_the_console_calls_is_documented(http: httpx.AsyncC
         if not any(_segments_match(path, known) for known in documented)
     ]
     assert not missing, f"the console calls undocumented paths: {missing}"
+
+
+def _listed(script: str, constant: str) -> set[str]:
+    """The string values in `const NAME = [...]` of a console script (options as [value, text]
+    pairs count by value; the blank "any" choice is left out)."""
+    source = (STATIC_DIR / "js" / script).read_text()
+    match = re.search(rf"const {constant} = \[(.*?)\];", source, re.S)
+    assert match, f"{script} has no {constant}"
+    values = re.findall(r"(?:^|[\[,(]|\.\.\.any\()\s*'([^']*)'", match.group(1), re.M)
+    return {value for value in values if value and not value.startswith("Any ")}
+
+
+@pytest.mark.parametrize(
+    ("script", "constant", "enum"),
+    [
+        ("pages/notifications.js", "TYPES", NotificationType),
+        ("pages/transactions.js", "TYPES", TransactionType),
+        ("pages/transactions.js", "STATUSES", PaymentStatus),
+        ("pages/transactions.js", "METHODS", PaymentMethod),
+    ],
+)
+def test_the_console_offers_every_value_of_an_enum(
+    script: str, constant: str, enum: type[StrEnum]
+) -> None:
+    assert _listed(script, constant) == {member.value for member in enum}

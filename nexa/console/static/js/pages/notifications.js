@@ -3,7 +3,23 @@ import { api } from '../api.js';
 import { badge, busy, button, clear, compact, field, flash, fmtCount, fmtDateTime, formValues, h, input, label, loading, pageHeader, pager, section, select, stat, table } from '../dom.js';
 
 const LIMIT = 50;
-const TYPES = ['promotional', 'plan_expiry', 'low_balance', 'payment_success', 'payment_failure', 'postpaid_due_date', 'referral_bonus', 'inactivity_warning', 'plan_queued', 'plan_activated', 'data_exhausted', 'addon_offered'];
+const TYPES = [
+  'promotional',
+  'plan_expiry',
+  'low_balance',
+  'payment_success',
+  'payment_failure',
+  'postpaid_due_date',
+  'referral_bonus',
+  'inactivity_warning',
+  'plan_queued',
+  'plan_activated',
+  'data_exhausted',
+  'addon_offered',
+  'topup_activated',
+  'topup_exhausted',
+  'daily_limit_reached',
+];
 const CHANNELS = [['sms', 'SMS'], ['push', 'Push'], ['in_app', 'In-app']];
 
 function sendForm(onSent) {
