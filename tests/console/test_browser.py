@@ -378,6 +378,7 @@ def test_every_page_and_its_main_task(page: Browser, shop: Shop) -> None:
     page.find("#notify-send").click()
     page.wait_text(".alert-ok", "1 sent")
     page.row_with("#notifications-table", title)
+    assert page.find("input[name=audience][value=chosen]").is_selected()  # the form is reset
     page.screenshot("07-notifications")
 
     # CMS: move the first FAQ down with its button

@@ -57,7 +57,7 @@ export default {
     clear(results).append(
       table(
         [
-          { label: 'When', value: (row) => fmtDateTime(row.created_at) },
+          { label: 'When', value: (row) => fmtDateTime(row.created_at), class: 'nowrap' },
           { label: 'Admin', value: (row) => h('span', { title: row.admin_email }, `${row.admin_name} (#${row.admin_id})`) },
           { label: 'Action', value: (row) => h('code', {}, row.action) },
           { label: 'Target', value: (row) => `${row.target_type}${row.target_id ? ` #${row.target_id}` : ''}` },

@@ -58,7 +58,7 @@ function sendForm(onSent) {
   const ids = input('customer_ids', { placeholder: 'or type ids: 12, 15, 40', id: 'notify-ids' });
 
   const audienceAll = h('input', { type: 'radio', name: 'audience', value: 'all' });
-  const audienceChosen = h('input', { type: 'radio', name: 'audience', value: 'chosen', checked: true });
+  const audienceChosen = h('input', { type: 'radio', name: 'audience', value: 'chosen', checked: true, defaultChecked: true });
   const picker = h('div', { class: 'picker' }, h('div', { class: 'filters' }, lookup, find, ids), found, chips);
   const syncAudience = () => picker.classList.toggle('hidden', audienceAll.checked);
   audienceAll.addEventListener('change', syncAudience);
