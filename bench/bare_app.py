@@ -44,7 +44,7 @@ async def plans_constant() -> Response:
 
 _LOCK_LINE = """
     SELECT l.phone_number,
-           (EXISTS (SELECT 1 FROM subscription s
+           %(now)s::timestamptz IS NOT NULL AND (EXISTS (SELECT 1 FROM subscription s
                     WHERE s.phone_number = l.phone_number AND s.status = 'active'
                       AND s.expiry_date <= %(now)s)
             OR EXISTS (SELECT 1 FROM subscription_queue q
@@ -66,17 +66,23 @@ _ACTIVATE_OWNER = """
     WHERE phone_number = %(phone)s AND deleted_at IS NULL
     RETURNING customer_id
 """
-_NOTIFY = """
-    INSERT INTO notification (customer_id, title, message, type, channel, source, dedupe_key,
-                              status, delivery_mode, sent_at)
-    SELECT * FROM unnest(
-        %(customer_id)s::bigint[], %(title)s::varchar[], %(message)s::text[],
-        %(type)s::varchar[], %(channel)s::varchar[], %(source)s::varchar[],
-        %(dedupe_key)s::varchar[], %(status)s::varchar[], %(delivery_mode)s::varchar[],
-        %(sent_at)s::timestamptz[])
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING notification_id
-"""
+_COLUMNS = (
+    "customer_id",
+    "title",
+    "message",
+    "type",
+    "channel",
+    "source",
+    "dedupe_key",
+    "status",
+    "delivery_mode",
+    "sent_at",
+)
+_NOTIFY = (
+    f"INSERT INTO notification ({', '.join(_COLUMNS)}) VALUES "
+    + ", ".join("(" + ", ".join(f"%({c}_{n})s" for c in _COLUMNS) + ")" for n in range(2))
+    + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING notification_id"
+)
 _DEFER = (
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW('default', "
     "'notification:deliver_notifications', 0, NULL, 'deliver_notifications', "
@@ -131,7 +137,7 @@ async def recharge(request: Request) -> Response:
         ).fetchone()
         assert plan is not None
         await execute(
-            "INSERT INTO line (phone_number) SELECT unnest(CAST(%(phones)s AS varchar[]))"
+            "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
             " ON CONFLICT (phone_number) DO NOTHING",
             {"phones": [phone]},
         )
@@ -220,21 +226,27 @@ async def recharge(request: Request) -> Response:
             " ORDER BY log_id LIMIT 1 FOR UPDATE",
             {"referee": customer_id},
         )
-        await execute(
-            _NOTIFY,
-            {
-                "customer_id": [customer_id, owner_id],
-                "title": ["Payment successful", "Plan activated"],
-                "message": [f"paid {plan[4]} for {plan[1]}", f"{plan[1]} active"],
-                "type": ["payment_success", "plan_activated"],
-                "channel": ["sms", "sms"],
-                "source": ["system", "system"],
-                "dedupe_key": [None, f"plan_activated:{subscription_id}"],
-                "status": ["pending", "pending"],
-                "delivery_mode": ["simulated", "simulated"],
-                "sent_at": [None, None],
-            },
-        )
+        rows = [
+            (customer_id, "Payment successful", f"paid {plan[4]} for {plan[1]}", "payment_success"),
+            (owner_id, "Plan activated", f"{plan[1]} active", "plan_activated"),
+        ]
+        params: dict[str, Any] = {}
+        for n, (customer, title, message, kind) in enumerate(rows):
+            params.update(
+                {
+                    f"customer_id_{n}": customer,
+                    f"title_{n}": title,
+                    f"message_{n}": message,
+                    f"type_{n}": kind,
+                    f"channel_{n}": "sms",
+                    f"source_{n}": "system",
+                    f"dedupe_key_{n}": f"plan_activated:{subscription_id}" if n else None,
+                    f"status_{n}": "pending",
+                    f"delivery_mode_{n}": "simulated",
+                    f"sent_at_{n}": None,
+                }
+            )
+        await execute(_NOTIFY, params)
     wakeups.request()
     return Response(
         json.dumps(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -32,17 +33,21 @@ _NOTIFICATION_COLUMNS: dict[str, Any] = {
     "delivery_mode": "simulated",
     "sent_at": None,
 }
-_ADD_NOTIFICATIONS = """
-    INSERT INTO notification (customer_id, title, message, type, channel, source, dedupe_key,
-                              status, delivery_mode, sent_at)
-    SELECT * FROM unnest(
-        %(customer_id)s::bigint[], %(title)s::varchar[], %(message)s::text[],
-        %(type)s::varchar[], %(channel)s::varchar[], %(source)s::varchar[],
-        %(dedupe_key)s::varchar[], %(status)s::varchar[], %(delivery_mode)s::varchar[],
-        %(sent_at)s::timestamptz[])
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING notification_id
-"""
+
+
+@functools.lru_cache(maxsize=64)
+def _add_notifications(rows: int) -> str:
+    """The INSERT for `rows` notifications (one statement text per row count, so each is
+    prepared once per connection)."""
+    values = ", ".join(
+        "(" + ", ".join(f"%({column}_{n})s" for column in _NOTIFICATION_COLUMNS) + ")"
+        for n in range(rows)
+    )
+    # built only from the constant column names above and a count: nothing from a caller
+    return (
+        f"INSERT INTO notification ({', '.join(_NOTIFICATION_COLUMNS)}) VALUES {values}"  # noqa: S608
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING notification_id"
+    )
 
 
 class NotificationRepository:
@@ -51,16 +56,15 @@ class NotificationRepository:
 
     async def add_many(self, rows: list[dict[str, Any]]) -> list[int]:
         """Insert notifications; rows whose dedupe_key exists already are skipped.
-
-        Every purchase writes some: one statement text for any number of rows (arrays),
-        sent straight to the driver."""
+        (Every purchase writes some: sent straight to the driver.)"""
         if not rows:
             return []
-        columns = {
-            column: [row.get(column, default) for row in rows]
+        params = {
+            f"{column}_{n}": row.get(column, default)
+            for n, row in enumerate(rows)
             for column, default in _NOTIFICATION_COLUMNS.items()
         }
-        found = await sql.fetch_all(self.session, _ADD_NOTIFICATIONS, columns)
+        found = await sql.fetch_all(self.session, _add_notifications(len(rows)), params)
         return [row.notification_id for row in found]
 
     async def add_from_select(self, columns: list[str], query: Select[Any]) -> int:

@@ -21,29 +21,27 @@ from nexa.models import (
     UsageEvent,
 )
 
-_CREATE_LINES = text(
-    "INSERT INTO line (phone_number) SELECT unnest(CAST(:phones AS varchar[]))"
+_CREATE_LINES = (
+    "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
     " ON CONFLICT (phone_number) DO NOTHING"
 )
 # (the subqueries read the state as of this statement's snapshot, which is enough: other
 # transactions holding these lines only ever make changes less due, never more)
-_LOCK_LINES = text(
-    """
+_LOCK_LINES = """
     SELECT l.phone_number,
-           CAST(:now AS timestamptz) IS NOT NULL AND (
+           %(now)s::timestamptz IS NOT NULL AND (
                EXISTS (SELECT 1 FROM subscription s
                        WHERE s.phone_number = l.phone_number AND s.status = 'active'
-                         AND s.expiry_date <= :now)
+                         AND s.expiry_date <= %(now)s)
                OR EXISTS (SELECT 1 FROM subscription_queue q
                           WHERE q.phone_number = l.phone_number AND q.processed_at IS NULL
-                            AND q.queue_position = 1 AND q.expected_activation_date <= :now)
+                            AND q.queue_position = 1 AND q.expected_activation_date <= %(now)s)
            ) AS due
     FROM line l
-    WHERE l.phone_number = ANY(CAST(:phones AS varchar[]))
+    WHERE l.phone_number = ANY(%(phones)s::varchar[])
     ORDER BY l.phone_number
     FOR UPDATE OF l
-    """
-)
+"""
 
 
 class LineRepository:
@@ -62,9 +60,9 @@ class LineRepository:
         ordered = sorted(set(phone_numbers))
         if not ordered:
             return []
-        await self.session.execute(_CREATE_LINES, {"phones": ordered})
-        rows = await self.session.execute(_LOCK_LINES, {"phones": ordered, "now": now})
-        return [phone for phone, due in rows if due]
+        await sql.execute(self.session, _CREATE_LINES, {"phones": ordered})
+        rows = await sql.fetch_all(self.session, _LOCK_LINES, {"phones": ordered, "now": now})
+        return [row.phone_number for row in rows if row.due]
 
     async def lock_lines_due(self, now: datetime, batch_size: int) -> list[str]:
         """Lines with a time-based change due (an expiry passed, a queued plan waiting),
