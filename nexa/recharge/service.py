@@ -80,7 +80,11 @@ async def recharge(
         use_referral_discount=data.use_referral_discount,
     )
     return await purchase_idempotently(
-        db, order, idempotency_key, "POST /customer/recharge", data.model_dump(mode="json")
+        db,
+        order,
+        idempotency_key,
+        "POST /customer/recharge",
+        data.model_dump(mode="json") if idempotency_key else None,  # only keyed requests keep it
     )
 
 
@@ -99,7 +103,8 @@ async def purchase_idempotently(
     except PaymentDeclined as declined:
         await idempotency.record(db, claim, declined.status_code, declined.body())
         raise
-    await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
+    if claim is not None:
+        await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
     return response
 
 
