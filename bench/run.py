@@ -28,7 +28,7 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-NEXA_PORT, BARE_PORT = 18001, 18002
+NEXA_PORT, BARE_PORT, STACK_PORT = 18001, 18002, 18003
 RESULT = re.compile(r"BENCH_RESULT rps=([\d.]+) p99_ms=([\d.]+) errors=(\d+) non2xx=(\d+)")
 
 
@@ -183,6 +183,21 @@ def main() -> None:
         bare_base = f"http://127.0.0.1:{BARE_PORT}"
         wait_for(f"{bare_base}/bare/plans-constant", bare)
 
+        # NEXA's own stack answering the same constant (see bench/nexa_constant.py)
+        stack = subprocess.Popen(
+            [
+                *(python, "-m", "uvicorn", "bench.nexa_constant:app"),
+                *("--port", str(STACK_PORT), "--log-level", "warning", "--no-access-log"),
+            ],
+            env={**nexa_env, "BENCH_PLANS_JSON": plans.text},
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        processes.append(stack)
+        stack_base = f"http://127.0.0.1:{STACK_PORT}"
+        wait_for(f"{stack_base}/health", stack)
+
         run = {"seconds": args.seconds, "connections": args.connections}
         results = {
             "nexa_recharge": wrk(
@@ -205,6 +220,13 @@ def main() -> None:
             ),
             "nexa_plans": wrk(
                 "get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run, server=nexa
+            ),
+            "nexa_stack_constant": wrk(
+                "get.lua",
+                f"{stack_base}/bench/plans-constant",
+                {"BENCH_TOKEN": token},
+                **run,
+                server=stack,
             ),
             "constant_plans": wrk(
                 "get.lua",
@@ -231,12 +253,18 @@ def main() -> None:
     ratios = {
         "recharge_vs_bare_sql": results["nexa_recharge"]["rps"] / results["bare_recharge"]["rps"],
         "plans_vs_constant_json": results["nexa_plans"]["rps"] / results["constant_plans"]["rps"],
+        "plans_vs_constant_on_nexa_stack": results["nexa_plans"]["rps"]
+        / results["nexa_stack_constant"]["rps"],
     }
     print(
         f"recharge / bare same-SQL ceiling: {ratios['recharge_vs_bare_sql']:.2f}x (target >= 0.70)"
     )
     print(
         f"plans / constant JSON:            {ratios['plans_vs_constant_json']:.2f}x (target >= 0.60)"
+    )
+    print(
+        "plans / constant on NEXA's stack: "
+        f"{ratios['plans_vs_constant_on_nexa_stack']:.2f}x (same middleware and authentication)"
     )
     print(json.dumps({"results": results, "ratios": ratios}))
 
