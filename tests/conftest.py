@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +19,15 @@ _SERVER_URL = server_url()
 _RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
 _DATABASE = f"nexa_test_{_RUN}_{_WORKER}"
 TEST_DATABASE_URL = recreate_database(_SERVER_URL, _DATABASE)
+
+
+def _drop_at_exit() -> None:
+    """Also in the xdist controller, which creates its database but runs no session fixture."""
+    with contextlib.suppress(Exception):  # the server may be gone already: nothing to drop
+        drop_database(_SERVER_URL, _DATABASE)
+
+
+atexit.register(_drop_at_exit)
 
 # settings are read once per process: fix them before nexa is imported
 os.environ.update(
