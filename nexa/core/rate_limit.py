@@ -98,51 +98,34 @@ def _storage_failed(exc: Exception, scope: str) -> None:
     log.warning("rate_limit_storage_unavailable", scope=scope, error=type(exc).__name__)
 
 
-async def _refuse_when_exhausted(
-    limits: _Limits, item: RateLimitItem, keys: list[tuple[str, ...]], detail: str
-) -> None:
-    """429 when any of `keys` has no attempt left (does not count one)."""
-    for key in keys:
-        if not await limits.limiter.test(item, *key):
-            stats = await limits.limiter.get_window_stats(item, *key)
-            raise RateLimited(detail, _retry_after(stats.reset_time))
-
-
-async def _hit_all(
-    limits: _Limits, item: RateLimitItem, keys: list[tuple[str, ...]], detail: str
-) -> None:
-    """Count one attempt on each of `keys`; 429 when one of them is over its limit."""
-    for key in keys:
-        if not await limits.limiter.hit(item, *key):
-            stats = await limits.limiter.get_window_stats(item, *key)
-            raise RateLimited(detail, _retry_after(stats.reset_time))
+async def _enforce(scope: str, keys: list[tuple[str, ...]], detail: str, *, count: bool) -> None:
+    """429 when one of `keys` has used up the `scope` limit (counting this attempt on each
+    key when `count`). Unreachable counters are logged and counted, never a refusal."""
+    limits = _limits()
+    if not limits.enabled:
+        return
+    item: RateLimitItem = getattr(limits, scope)
+    check = limits.limiter.hit if count else limits.limiter.test
+    try:
+        for key in keys:
+            if not await check(item, *key):
+                stats = await limits.limiter.get_window_stats(item, *key)
+                raise RateLimited(detail, _retry_after(stats.reset_time))
+    except RateLimited:
+        raise
+    except Exception as exc:
+        _storage_failed(exc, scope)
 
 
 async def check_login(identifier: str, client_ip: str) -> None:
     """Before checking a password: 429 while the identifier or the address has used up its
-    failed attempts (even the right password is refused then)."""
-    limits = _limits()
-    if not limits.enabled:
-        return
-    try:
-        await _refuse_when_exhausted(
-            limits,
-            limits.login,
-            [("login", "id", identifier), ("login", "ip", client_ip)],
-            "Too many login attempts; try again later",
-        )
-    except RateLimited:
-        raise
-    except Exception as exc:
-        _storage_failed(exc, "login")
-
-
-async def login_allowed(identifier: str, client_ip: str) -> bool:
-    try:
-        await check_login(identifier, client_ip)
-    except RateLimited:
-        return False
-    return True
+    failed attempts (even the right password is refused then). Counts nothing."""
+    await _enforce(
+        "login",
+        [("login", "id", identifier), ("login", "ip", client_ip)],
+        "Too many login attempts; try again later",
+        count=False,
+    )
 
 
 async def record_failed_login(identifier: str, client_ip: str) -> None:
@@ -158,38 +141,22 @@ async def record_failed_login(identifier: str, client_ip: str) -> None:
 
 async def check_registration(phone_number: str, client_ip: str) -> None:
     """Count a registration attempt per number and per address; 429 beyond the limit."""
-    limits = _limits()
-    if not limits.enabled:
-        return
-    try:
-        await _hit_all(
-            limits,
-            limits.register,
-            [("register", "phone", phone_number), ("register", "ip", client_ip)],
-            "Too many registration attempts; try again later",
-        )
-    except RateLimited:
-        raise
-    except Exception as exc:
-        _storage_failed(exc, "register")
+    await _enforce(
+        "register",
+        [("register", "phone", phone_number), ("register", "ip", client_ip)],
+        "Too many registration attempts; try again later",
+        count=True,
+    )
 
 
 async def check_payment(customer_id: int) -> None:
     """Count a money-moving request of this customer; 429 beyond the limit."""
-    limits = _limits()
-    if not limits.enabled:
-        return
-    try:
-        await _hit_all(
-            limits,
-            limits.payment,
-            [("payment", "customer", str(customer_id))],
-            "Too many payment requests; try again later",
-        )
-    except RateLimited:
-        raise
-    except Exception as exc:
-        _storage_failed(exc, "payment")
+    await _enforce(
+        "payment",
+        [("payment", "customer", str(customer_id))],
+        "Too many payment requests; try again later",
+        count=True,
+    )
 
 
 def ceiling_retry_after(client_ip: str) -> int | None:

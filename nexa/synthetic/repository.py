@@ -92,6 +92,38 @@ LAST_NAMES = [
 ]
 
 # name, kind, price, validity days, data MB, daily limit MB, weight (popularity)
+# what a seed writes (VACUUM ANALYZE afterwards accepts only these names)
+SEEDED_TABLES = (
+    "customer",
+    "line",
+    "plan",
+    "offer",
+    "transaction",
+    "subscription",
+    "subscription_queue",
+    "postpaid_activation",
+    "postpaid_bill",
+    "postpaid_data_addon",
+    "referral_program",
+    "referral_usage_log",
+    "referral_discount",
+    "notification",
+)
+# the seed's temporary planning tables (pg_temp), dropped before and after
+PLANNING_TABLES = (
+    "syn_txmap",
+    "syn_submap",
+    "syn_plan",
+    "syn_fallback",
+    "syn_offer",
+    "syn_customer",
+    "syn_activation",
+    "syn_bill",
+    "syn_referral",
+    "syn_tx",
+    "syn_sub",
+    "syn_eligible",
+)
 GB = 1024
 PLANS: tuple[tuple[str, str, str, int, int, int | None, int], ...] = (
     ("Daily 19", "base", "19.00", 1, GB, GB, 10),
@@ -157,20 +189,7 @@ class SyntheticRepository:
             f"(hashint8extended(k, salt::bigint * 7919 + {int(seed)}) & 2147483647)::float8"
             " / 2147483648.0 $$"
         )
-        for table in (
-            "syn_txmap",
-            "syn_submap",
-            "syn_plan",
-            "syn_fallback",
-            "syn_offer",
-            "syn_customer",
-            "syn_activation",
-            "syn_bill",
-            "syn_referral",
-            "syn_tx",
-            "syn_sub",
-            "syn_eligible",
-        ):
+        for table in PLANNING_TABLES:
             await self._run(f"DROP TABLE IF EXISTS pg_temp.{table}")
         # nobody else writes purchases meanwhile (the ids are reserved in one block)
         await self._run("LOCK TABLE transaction, subscription IN EXCLUSIVE MODE")
@@ -1071,20 +1090,7 @@ class SyntheticRepository:
 
     async def finish(self) -> None:
         """Drop the planning tables now rather than with the connection."""
-        for table in (
-            "syn_txmap",
-            "syn_submap",
-            "syn_plan",
-            "syn_fallback",
-            "syn_offer",
-            "syn_customer",
-            "syn_activation",
-            "syn_bill",
-            "syn_referral",
-            "syn_tx",
-            "syn_sub",
-            "syn_eligible",
-        ):
+        for table in PLANNING_TABLES:
             await self._run(f"DROP TABLE IF EXISTS pg_temp.{table}")
         await self._run("DROP FUNCTION IF EXISTS pg_temp.u(bigint, integer)")
 
@@ -1119,24 +1125,8 @@ class SyntheticRepository:
 
 async def vacuum_analyze(connection: AsyncConnection, tables: tuple[str, ...]) -> None:
     """VACUUM cannot run in a transaction: `connection` must be in autocommit mode."""
-    known = {
-        "customer",
-        "line",
-        "plan",
-        "offer",
-        "transaction",
-        "subscription",
-        "subscription_queue",
-        "postpaid_activation",
-        "postpaid_bill",
-        "postpaid_data_addon",
-        "referral_program",
-        "referral_usage_log",
-        "referral_discount",
-        "notification",
-    }
     for table in tables:
-        if table not in known:
+        if table not in SEEDED_TABLES:
             raise ValueError(f"not a seeded table: {table}")
         await connection.execute(text(f"VACUUM (ANALYZE) {table}"))
 

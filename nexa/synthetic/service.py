@@ -22,27 +22,11 @@ from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, Conflict
 from nexa.core.security import hash_password
-from nexa.synthetic.repository import SyntheticRepository, vacuum_analyze
+from nexa.synthetic.repository import SEEDED_TABLES, SyntheticRepository, vacuum_analyze
 
 SYNTHETIC_PASSWORD = "synthetic-pass-1"  # published on purpose: it is test data
 MAX_CUSTOMERS, MAX_TRANSACTIONS = 5_000_000, 50_000_000
 BULK_TABLES = ("transaction", "subscription", "subscription_queue", "notification")
-TABLES = (
-    "customer",
-    "line",
-    "plan",
-    "offer",
-    "transaction",
-    "subscription",
-    "subscription_queue",
-    "postpaid_activation",
-    "postpaid_bill",
-    "postpaid_data_addon",
-    "referral_program",
-    "referral_usage_log",
-    "referral_discount",
-    "notification",
-)
 
 
 class SyntheticRefused(BadRequest):
@@ -122,4 +106,4 @@ async def seed_synthetic(
 async def refresh_statistics(connection: AsyncConnection) -> None:
     """VACUUM ANALYZE the seeded tables (an autocommit connection): planner statistics and
     the visibility map that index-only scans need."""
-    await vacuum_analyze(connection, TABLES)
+    await vacuum_analyze(connection, SEEDED_TABLES)
