@@ -10,9 +10,10 @@ from nexa.core.schemas import Schema
 from nexa.models import BackupStatus, BackupType, ScheduleFrequency
 
 
-class BackupResponse(Schema):
-    backup_id: int
-    admin_id: int  # 0: taken from the command line
+class _ArchiveRun(Schema):
+    """What a backup and a restore history row both show (reference fields first)."""
+
+    admin_id: int  # 0: from the command line
     file_name: str
     path: str
     type: BackupType
@@ -21,11 +22,15 @@ class BackupResponse(Schema):
     message: str | None = None
     # NEXA additions
     status: BackupStatus
-    size_bytes: int | None = None
     error: str | None = None
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+
+
+class BackupResponse(_ArchiveRun):
+    backup_id: int
+    size_bytes: int | None = None
 
 
 class RestoreRequest(Schema):
@@ -34,23 +39,10 @@ class RestoreRequest(Schema):
     confirm: bool = False
 
 
-class RestoreResponse(Schema):
+class RestoreResponse(_ArchiveRun):
     restore_id: int
-    admin_id: int  # 0: run from the command line
-    file_name: str
-    path: str
-    type: BackupType
-    data_list: dict[str, Any]
-    date: date
-    message: str | None = None
-    # NEXA additions
-    status: BackupStatus
     backup_source_id: int | None = None
     safety_backup_id: int | None = None
-    error: str | None = None
-    created_at: datetime
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
 
 
 class ScheduleRequest(Schema):
