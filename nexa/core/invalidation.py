@@ -1,4 +1,5 @@
-"""In-process caches kept honest by PostgreSQL LISTEN/NOTIFY.
+"""In-process caches kept honest by PostgreSQL LISTEN/NOTIFY (the process's one LISTEN
+connection, which also carries the live notification stream's announcements).
 
 Database triggers NOTIFY on the channels below when cached facts change (a session is
 revoked, a customer's status changes, the catalogue is edited); every API process listens
@@ -104,7 +105,10 @@ class InvalidationListener:
         self.ready = asyncio.Event()
 
     def on(self, channel: str, handler: Callable[[str], None]) -> None:
+        new_channel = channel not in self._handlers
         self._handlers.setdefault(channel, []).append(handler)
+        if new_channel and self._task is not None and not self._task.done():
+            self._task.cancel()  # reconnect, so that the connection LISTENs on it too
 
     def register(self, cache: LocalCache[Key, Value]) -> None:
         self._caches.append(cache)  # type: ignore[arg-type]

@@ -10,32 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import weakref
 from collections import defaultdict
 
-import psycopg
-import structlog
+from nexa.core.invalidation import listener
 
-from nexa.core.db import database_url, libpq_url
-
-log = structlog.get_logger("nexa.notification.live")
 CHANNEL = "nexa_notification"
 
 
 class LiveHub:
+    """Fans the announcements heard by the process's one LISTEN connection (the same one
+    that keeps the in-process caches fresh, core/invalidation.py) out to open streams."""
+
     def __init__(self) -> None:
         self._queues: dict[int, set[asyncio.Queue[int]]] = defaultdict(set)
-        self._listener: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
 
     async def subscribe(self, customer_id: int) -> asyncio.Queue[int]:
         """A queue receiving the ids of the customer's new notifications."""
-        if self._listener is None or self._listener.done():
-            self._ready.clear()
-            self._listener = asyncio.create_task(self._listen())
+        listener.ensure_started()
         queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1000)
         self._queues[customer_id].add(queue)
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        await asyncio.wait_for(listener.ready.wait(), timeout=10)
         return queue
 
     def unsubscribe(self, customer_id: int, queue: asyncio.Queue[int]) -> None:
@@ -43,24 +37,7 @@ class LiveHub:
         if not self._queues[customer_id]:
             del self._queues[customer_id]
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    libpq_url(database_url()), autocommit=True
-                ) as connection:
-                    await connection.execute(f"LISTEN {CHANNEL}")
-                    self._ready.set()
-                    async for event in connection.notifies():
-                        self._dispatch(event.payload)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database went away: reconnect shortly
-                self._ready.clear()
-                log.warning("live_listener_reconnecting", error=type(exc).__name__)
-                await asyncio.sleep(1)
-
-    def _dispatch(self, payload: str) -> None:
+    def dispatch(self, payload: str) -> None:
         try:
             announced = json.loads(payload)
             customer_id, notification_id = announced["customer_id"], announced["notification_id"]
@@ -71,11 +48,9 @@ class LiveHub:
                 queue.put_nowait(notification_id)
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveHub] = weakref.WeakKeyDictionary()
+_hub = LiveHub()
+listener.on(CHANNEL, _hub.dispatch)
 
 
 def hub() -> LiveHub:
-    loop = asyncio.get_running_loop()
-    if loop not in _hubs:
-        _hubs[loop] = LiveHub()
-    return _hubs[loop]
+    return _hub
