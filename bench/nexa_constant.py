@@ -12,7 +12,7 @@ import os
 
 from fastapi import Response
 
-from nexa.core.auth import CustomerPrincipal
+from nexa.auth.dependencies import CustomerPrincipal
 from nexa.main import create_app
 
 PLANS_JSON = os.environ.get("BENCH_PLANS_JSON", "[]").encode()

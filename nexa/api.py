@@ -13,13 +13,13 @@ from nexa.admin.router import router as admin_accounts_router
 from nexa.analytics.admin_router import dashboard_router
 from nexa.analytics.admin_router import router as analytics_admin_router
 from nexa.audit.admin_router import router as audit_admin_router
+from nexa.auth.dependencies import admin_principal
 from nexa.auth.router import router as auth_router
 from nexa.backup.admin_router import router as backup_admin_router
 from nexa.catalog.admin_router import router as catalog_admin_router
 from nexa.catalog.router import router as catalog_router
 from nexa.cms.admin_router import router as cms_admin_router
 from nexa.cms.router import router as cms_router
-from nexa.core.auth import admin_principal
 from nexa.core.config import get_settings
 from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router

@@ -49,10 +49,10 @@ def _prepare_database() -> str:
 
 async def _bootstrap(*, demo: bool) -> None:
     from nexa.admin import service as admin_service
-    from nexa.core.db import dispose_engine, get_sessionmaker
+    from nexa.core.db import dispose_engine, unit_of_work
     from nexa.demo_data import seed_demo
 
-    async with get_sessionmaker()() as db, db.begin():
+    async with unit_of_work() as db:
         admin = await admin_service.ensure_default_admin(db, get_settings())
         admin_email = admin.email if admin is not None else None
         seeded = await seed_demo(db) if demo else False
@@ -82,7 +82,7 @@ def serve(
     asyncio.run(_bootstrap(demo=demo))
     job_worker = None
     if not no_worker:
-        from nexa.core.jobs import BackgroundWorker
+        from nexa.jobs import BackgroundWorker
 
         job_worker = BackgroundWorker()
         job_worker.start()
@@ -114,7 +114,7 @@ def worker(
     metrics_host: Annotated[str, typer.Option(help="Address of the metrics server")] = "127.0.0.1",
 ) -> None:
     """Run a job worker (periodic and deferred jobs) until stopped."""
-    from nexa.core.jobs import run_worker
+    from nexa.jobs import run_worker
 
     _prepare_database()
     if metrics_port is not None:
@@ -143,7 +143,7 @@ def create_admin(
 
     from nexa.admin import service as admin_service
     from nexa.admin.schemas import AdminCreate
-    from nexa.core.db import dispose_engine, get_sessionmaker
+    from nexa.core.db import dispose_engine, unit_of_work
     from nexa.core.errors import NexaError
 
     try:
@@ -156,7 +156,7 @@ def create_admin(
 
     async def create() -> int:
         try:
-            async with get_sessionmaker()() as db, db.begin():
+            async with unit_of_work() as db:
                 return (await admin_service.create_admin(db, data)).admin_id
         finally:
             await dispose_engine()
@@ -200,14 +200,12 @@ def seed(
 async def _seed_synthetic(customers: int, transactions: int, random_seed: int) -> None:
     import time
 
-    from nexa.core import clock
-    from nexa.core.db import dispose_engine, get_engine, get_sessionmaker
+    from nexa.core.db import dispose_engine, get_engine, unit_of_work
     from nexa.synthetic.service import SYNTHETIC_PASSWORD, refresh_statistics, seed_synthetic
 
     started = time.perf_counter()
     try:
-        async with get_sessionmaker()() as db, db.begin():
-            await clock.refresh(db)
+        async with unit_of_work() as db:
             counts = await seed_synthetic(
                 db, customers=customers, transactions=transactions, seed=random_seed
             )

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from nexa.admin import service
 from nexa.admin.schemas import AdminChangePassword, AdminCreate, AdminResponse, AdminUpdate
-from nexa.core.auth import CurrentAdmin, CurrentPrincipal, SessionDep
+from nexa.auth.dependencies import CurrentAdmin, CurrentPrincipal
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.models import Admin

@@ -83,6 +83,14 @@ async def create_admin(db: AsyncSession, data: AdminCreate, actor: Admin | None 
     return admin
 
 
+async def find(db: AsyncSession, admin_id: int) -> Admin | None:
+    return await AdminRepository(db).get(admin_id)
+
+
+async def find_by_email(db: AsyncSession, email: str) -> Admin | None:
+    return await AdminRepository(db).get_by_email(email)
+
+
 async def get_admin(db: AsyncSession, admin_id: int) -> Admin:
     admin = await AdminRepository(db).get(admin_id)
     if admin is None:

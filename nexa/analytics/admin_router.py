@@ -14,7 +14,7 @@ from nexa.analytics.schemas import (
     PlanPerformance,
     ReferralDay,
 )
-from nexa.core.auth import SessionDep
+from nexa.core.db import SessionDep
 
 router = APIRouter(prefix="/analytics", tags=["Analytics & Reports"])
 dashboard_router = APIRouter(tags=["Dashboard"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import procrastinate
 
 from nexa.analytics import service
-from nexa.recharge.tasks import run_in_batches
+from nexa.core.jobs import run_in_batches
 
 blueprint = procrastinate.Blueprint()
 

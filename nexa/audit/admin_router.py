@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from nexa.audit import service
 from nexa.audit.repository import AuditFilters
 from nexa.audit.schemas import AuditLogEntry
-from nexa.core.auth import SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DateOrInstant, DbId, query_instant
 from nexa.models import AuditLog

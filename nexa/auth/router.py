@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body
 
 from nexa.auth import service
+from nexa.auth.dependencies import CurrentPrincipal
 from nexa.auth.schemas import (
     AdminLogin,
     CustomerLogin,
@@ -12,7 +13,8 @@ from nexa.auth.schemas import (
     TokenRefresh,
     TokenResponse,
 )
-from nexa.core.auth import ClientIp, CurrentPrincipal, SessionDep
+from nexa.core.db import SessionDep
+from nexa.core.rate_limit import ClientIp
 
 router = APIRouter(tags=["Authentication"])
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.admin.repository import AdminRepository
+from nexa.admin import service as admin_service
 from nexa.auth import session_cache
 from nexa.auth.repository import AuthSessionRepository
 from nexa.auth.schemas import Token, TokenResponse
@@ -33,7 +33,7 @@ from nexa.core.security import (
     session_expiry,
     verify_password,
 )
-from nexa.customer.repository import CustomerRepository
+from nexa.customer import service as customer_service
 from nexa.models import AccountStatus, Admin, Customer, StatusReason, UserType
 
 # how long revoked sessions are kept before the purge job deletes them
@@ -135,7 +135,7 @@ async def _check_password(
 async def login_customer(
     db: AsyncSession, phone_number: str, password: str, client_ip: str
 ) -> Token:
-    customer = await CustomerRepository(db).get_by_phone(phone_number)
+    customer = await customer_service.find_by_phone(db, phone_number)
     new_hash = await _check_password(
         password, customer.password_hash if customer else None, f"c:{phone_number}", client_ip
     )
@@ -147,7 +147,7 @@ async def login_customer(
 
 
 async def login_admin(db: AsyncSession, email: str, password: str, client_ip: str) -> Token:
-    admin = await AdminRepository(db).get_by_email(email)
+    admin = await admin_service.find_by_email(db, email)
     new_hash = await _check_password(
         password, admin.password_hash if admin else None, f"a:{email.lower()}", client_ip
     )
@@ -160,12 +160,12 @@ async def login_admin(db: AsyncSession, email: str, password: str, client_ip: st
 async def _load_principal(db: AsyncSession, claims: TokenClaims) -> Principal:
     """The account a token names, if it still exists and may act (used by refresh)."""
     if claims.user_type == UserType.customer:
-        customer = await CustomerRepository(db).get(claims.subject_id)
+        customer = await customer_service.find(db, claims.subject_id)
         if customer is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
         ensure_customer_may_sign_in(customer)
     elif claims.user_type == UserType.admin:
-        if await AdminRepository(db).get(claims.subject_id) is None:
+        if await admin_service.find(db, claims.subject_id) is None:
             raise Unauthorized("The account no longer exists", "invalid_token")
     else:
         raise Unauthorized("Invalid token", "invalid_token")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import procrastinate
-import structlog
 
 from nexa.auth import service
-from nexa.core.db import get_sessionmaker
+from nexa.core.jobs import run_in_batches
 
 blueprint = procrastinate.Blueprint()
-log = structlog.get_logger("nexa.auth.tasks")
 
 
 @blueprint.periodic(cron="*/15 * * * *")
@@ -18,12 +16,6 @@ log = structlog.get_logger("nexa.auth.tasks")
 )
 async def purge_stale_sessions(timestamp: int) -> int:
     """Delete expired and long-revoked sessions in batches, one transaction per batch."""
-    deleted = 0
-    while True:
-        async with get_sessionmaker()() as db, db.begin():
-            batch = await service.purge_stale_sessions(db)
-        deleted += batch
-        if batch == 0:
-            break
-    log.info("stale_sessions_purged", deleted=deleted)
-    return deleted
+    return await run_in_batches(
+        "purge_stale_sessions", lambda db, _now: service.purge_stale_sessions(db)
+    )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
+from nexa.auth.dependencies import CurrentAdmin
 from nexa.backup import service
 from nexa.backup.schemas import (
     BackupResponse,
@@ -17,7 +18,7 @@ from nexa.backup.schemas import (
     ScheduleResponse,
     ScheduleStatusResponse,
 )
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.models import BackupType

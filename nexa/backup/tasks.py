@@ -7,7 +7,7 @@ import structlog
 
 from nexa.backup import service
 from nexa.core import clock
-from nexa.core.db import get_sessionmaker
+from nexa.core.db import unit_of_work
 
 blueprint = procrastinate.Blueprint()
 log = structlog.get_logger("nexa.backup.tasks")
@@ -27,8 +27,7 @@ async def run_restore(restore_id: int) -> str | None:
 
 async def tick() -> int:
     """Queue the scheduled backup if one is due (at most one per due time)."""
-    async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
+    async with unit_of_work() as db:
         return await service.claim_due_backup(db, clock.now())
 
 

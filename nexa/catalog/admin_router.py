@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from nexa.auth.dependencies import CurrentAdmin
 from nexa.catalog import service
 from nexa.catalog.repository import PlanFilters
 from nexa.catalog.schemas import (
@@ -26,7 +27,7 @@ from nexa.catalog.schemas import (
     PlanTypeInput,
     PlanUpdate,
 )
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.models import Category, PlanStatus

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from nexa.auth.dependencies import CustomerPrincipal
 from nexa.catalog import cache, service
 from nexa.catalog.repository import PlanFilters
 from nexa.catalog.schemas import (
@@ -15,7 +16,7 @@ from nexa.catalog.schemas import (
     PlanResponseForCustomer,
     PlanTypeInput,
 )
-from nexa.core.auth import CustomerPrincipal, SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId
 from nexa.models import Category

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from nexa.auth.dependencies import CurrentAdmin
 from nexa.cms import service
 from nexa.cms.schemas import (
     CarouselCreate,
@@ -18,7 +19,7 @@ from nexa.cms.schemas import (
     HeaderResponse,
     HeaderUpdate,
 )
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.schemas import Message
 
 router = APIRouter(prefix="/cms", tags=["Admin - CMS Management"])

@@ -9,10 +9,11 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import psycopg
 import structlog
+from fastapi import Depends
 from psycopg import sql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -180,3 +181,15 @@ async def get_session() -> AsyncIterator[AsyncSession]:
     async with get_sessionmaker()() as session, transaction_scope(session):
         await clock.refresh(session)
         yield session
+
+
+# the request's session; `scope="function"` commits before the response is sent
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@asynccontextmanager
+async def unit_of_work() -> AsyncIterator[AsyncSession]:
+    """One transaction of a job or a command: begin, load the clock, commit (or roll back)."""
+    async with get_sessionmaker()() as db, db.begin():
+        await clock.refresh(db)
+        yield db

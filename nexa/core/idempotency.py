@@ -12,8 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,18 @@ from nexa.core.errors import Conflict, NexaError
 from nexa.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+
+# the header every money-moving POST declares
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="Any unique string; a retry with the same key and body is answered "
+        "with the first answer and charges nothing more (kept 24 h)",
+    ),
+]
 
 
 class IdempotencyKeyReused(Conflict):

@@ -1,99 +1,46 @@
-"""The Procrastinate job queue: one App, every domain's blueprint registered here.
+"""What every domain's jobs share: batches in their own transactions, and core's own jobs.
 
-Each domain's `tasks.py` owns a `procrastinate.Blueprint`; add it to `BLUEPRINTS`.
+The registry of every domain's blueprint is `nexa/jobs.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import procrastinate
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.analytics.tasks import blueprint as analytics_blueprint
-from nexa.auth.tasks import blueprint as auth_blueprint
-from nexa.backup.tasks import blueprint as backup_blueprint
-from nexa.core.db import database_url, dispose_engine, libpq_url
-from nexa.core.metrics import job_middleware
-from nexa.customer.tasks import blueprint as customer_blueprint
-from nexa.notification.tasks import blueprint as notification_blueprint
-from nexa.postpaid.tasks import blueprint as postpaid_blueprint
-from nexa.recharge.tasks import blueprint as recharge_blueprint
-from nexa.referral.tasks import blueprint as referral_blueprint
+from nexa.core import clock, idempotency
+from nexa.core.db import unit_of_work
 
 log = structlog.get_logger("nexa.jobs")
 
-BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
-    "auth": auth_blueprint,
-    "recharge": recharge_blueprint,
-    "referral": referral_blueprint,
-    "postpaid": postpaid_blueprint,
-    "notification": notification_blueprint,
-    "customer": customer_blueprint,
-    "backup": backup_blueprint,
-    "analytics": analytics_blueprint,
-}
-
-app = procrastinate.App(connector=procrastinate.PsycopgConnector())
-for namespace, blueprint in BLUEPRINTS.items():
-    app.add_tasks_from(blueprint, namespace=namespace)
+# one batch of a time-based job: returns how many rows it changed (0 = nothing left)
+BatchWork = Callable[[AsyncSession, datetime], Awaitable[int]]
 
 
-@asynccontextmanager
-async def opened_app(max_connections: int = 4) -> AsyncIterator[procrastinate.App]:
-    """The job app connected to this process's database with a pool of its own."""
-    connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_url(database_url()), min_size=1, max_size=max_connections
+async def run_in_batches(name: str, work: BatchWork, max_batches: int = 1000) -> int:
+    """Run `work` one transaction per batch until it reports nothing left to do."""
+    total = 0
+    for _ in range(max_batches):
+        async with unit_of_work() as db:
+            changed = await work(db, clock.now())
+        total += changed
+        if changed <= 0:
+            break
+    log.info("job_done", job=name, changed=total)
+    return total
+
+
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.periodic(cron="17 * * * *")
+@blueprint.task(name="purge_idempotency_keys", queueing_lock="purge_idempotency_keys")
+async def purge_idempotency_keys(timestamp: int) -> int:
+    """Forget Idempotency-Keys past their time to live (hourly)."""
+    return await run_in_batches(
+        "purge_idempotency_keys", lambda db, _now: idempotency.purge_expired(db)
     )
-    with app.replace_connector(connector):
-        async with app.open_async():
-            yield app
-
-
-async def run_worker(*, concurrency: int = 4, wait: bool = True, name: str = "nexa") -> None:
-    """Run a worker until cancelled (or, with wait=False, until the queue is empty)."""
-    async with opened_app(max_connections=concurrency + 2) as worker_app:
-        await worker_app.run_worker_async(
-            concurrency=concurrency,
-            wait=wait,
-            name=name,
-            worker_middleware=[job_middleware],  # nexa_job_runs_total, nexa_job_duration
-            install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
-        )
-
-
-class BackgroundWorker:
-    """The in-process worker of `nexa serve`: a thread with its own event loop."""
-
-    def __init__(self, concurrency: int = 2) -> None:
-        self.concurrency = concurrency
-        self._loop = asyncio.new_event_loop()
-        self._task: asyncio.Task[None] | None = None
-        self._thread = threading.Thread(target=self._run, name="nexa-job-worker", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._task = self._loop.create_task(
-            run_worker(concurrency=self.concurrency, name="nexa-serve")
-        )
-        try:
-            self._loop.run_until_complete(self._task)
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            log.exception("job_worker_crashed")
-        finally:
-            self._loop.run_until_complete(dispose_engine())
-            self._loop.close()
-
-    def start(self) -> None:
-        self._thread.start()
-        log.info("job_worker_started", mode="in-process")
-
-    def stop(self, timeout: float = 15) -> None:
-        if self._task is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join(timeout)

@@ -19,8 +19,10 @@ import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
 
 import structlog
+from fastapi import Depends, Request
 from limits import RateLimitItem, parse, storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.strategies import FixedWindowRateLimiter
@@ -168,3 +170,11 @@ def ceiling_retry_after(client_ip: str) -> int | None:
         return None
     stats = ceiling.limiter.get_window_stats(ceiling.item, "ceiling", client_ip)
     return _retry_after(stats.reset_time)
+
+
+async def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# the caller's address, for the per-address login and registration limits
+ClientIp = Annotated[str, Depends(client_ip)]

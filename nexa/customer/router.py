@@ -6,8 +6,10 @@ from fastapi import APIRouter, Body, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from nexa.auth.dependencies import CurrentCustomer, CurrentPrincipal
 from nexa.core import rate_limit
-from nexa.core.auth import ClientIp, CurrentCustomer, CurrentPrincipal, SessionDep
+from nexa.core.db import SessionDep
+from nexa.core.rate_limit import ClientIp
 from nexa.core.schemas import PASSWORD_MAX, Message
 from nexa.customer import service
 from nexa.customer.schemas import (

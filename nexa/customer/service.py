@@ -89,6 +89,14 @@ async def change_password(
     )
 
 
+async def find(db: AsyncSession, customer_id: int) -> Customer | None:
+    return await CustomerRepository(db).get(customer_id)
+
+
+async def find_by_phone(db: AsyncSession, phone_number: str) -> Customer | None:
+    return await CustomerRepository(db).get_by_phone(phone_number)
+
+
 async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None:
     """The customer registered with this number, if any."""
     return await CustomerRepository(db).id_by_phone(phone_number)

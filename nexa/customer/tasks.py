@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import procrastinate
 
+from nexa.core.jobs import run_in_batches
 from nexa.customer import inactivity
-from nexa.recharge.tasks import run_in_batches
 
 blueprint = procrastinate.Blueprint()
 

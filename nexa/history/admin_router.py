@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from nexa.core.auth import SessionDep
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DateOrInstant, DbId, query_instant
 from nexa.history import service

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.auth.dependencies import CurrentCustomer
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DateOrInstant, DbId, query_instant
 from nexa.history import service

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
-from nexa.core.db import get_sessionmaker
+from nexa.core.db import unit_of_work
 from nexa.core.errors import NotFound
 from nexa.core.schemas import mb_to_gb
 from nexa.history.repository import HistoryRepository, TransactionFilter
@@ -90,7 +90,7 @@ def _money(value: Decimal) -> str:
 async def export_transactions(filters: TransactionFilter, fmt: str) -> AsyncIterator[str]:
     """Every matching transaction, streamed in chunks from a session of its own (the
     request's session is closed by the time the response body is sent)."""
-    async with get_sessionmaker()() as db:
+    async with unit_of_work() as db:
         rows = HistoryRepository(db).stream_transactions(filters)
         if fmt == "json":
             first = True

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.auth.dependencies import CurrentAdmin
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId, Message
 from nexa.linked_account import service

@@ -4,7 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.auth.dependencies import CurrentCustomer
+from nexa.core.db import SessionDep
+from nexa.core.idempotency import IdempotencyKeyHeader
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DateOrInstant, DbId, Message
 from nexa.linked_account import service
@@ -17,7 +19,6 @@ from nexa.linked_account.schemas import (
     RechargeLinkedResponse,
 )
 from nexa.models import LinkedAccount
-from nexa.recharge.router import IdempotencyKeyHeader
 from nexa.recharge.schemas import PaymentFailedBody
 
 router = APIRouter(prefix="/customer/linked-accounts", tags=["Linked Accounts"])

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.auth.dependencies import CurrentAdmin
+from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId
 from nexa.models import NotificationChannel, NotificationSource, NotificationType

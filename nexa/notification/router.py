@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from nexa.core.auth import CurrentCustomer, SessionDep
-from nexa.core.db import get_sessionmaker
+from nexa.auth.dependencies import CurrentCustomer
+from nexa.core.db import SessionDep, unit_of_work
 from nexa.core.pagination import PageParams
 from nexa.models import NotificationType
 from nexa.notification import live, service
@@ -106,7 +106,7 @@ async def stream_notifications(
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
-                async with get_sessionmaker()() as db:
+                async with unit_of_work() as db:
                     found = await service.get_for_customer(db, customer_id, notification_id)
                 if found is not None:
                     yield (

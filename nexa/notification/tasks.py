@@ -7,8 +7,8 @@ import contextlib
 import procrastinate
 import structlog
 
-from nexa.core import clock
-from nexa.core.db import get_sessionmaker
+from nexa.core.db import unit_of_work
+from nexa.core.jobs import run_in_batches
 from nexa.notification import service
 
 blueprint = procrastinate.Blueprint()
@@ -20,8 +20,7 @@ async def deliver_due() -> int:
     """Send every SMS/push row that is due, one transaction each; returns how many were tried."""
     tried = 0
     while tried < MAX_PER_RUN:
-        async with get_sessionmaker()() as db, db.begin():
-            await clock.refresh(db)
+        async with unit_of_work() as db:
             if not await service.deliver_next(db):
                 break
         tried += 1
@@ -32,7 +31,7 @@ async def deliver_due() -> int:
 async def deliver_notifications() -> int:
     """Queued with every new SMS/push row; schedules itself again for pending retries."""
     tried = await deliver_due()
-    async with get_sessionmaker()() as db:
+    async with unit_of_work() as db:
         retry_at = await service.next_retry_at(db)
     if retry_at is not None:
         # (another run may already be waiting: then it will take the retries)
@@ -52,12 +51,8 @@ async def deliver_notifications_sweep(timestamp: int) -> int:
 @blueprint.task(name="fan_out_broadcast")
 async def fan_out_broadcast(broadcast_id: int) -> int:
     """Write an admin broadcast's rows in batches, one transaction per batch."""
-    total = 0
-    while True:
-        async with get_sessionmaker()() as db, db.begin():
-            written = await service.fan_out_broadcast(db, broadcast_id)
-        if written == 0:
-            break
-        total += written
-    log.info("broadcast_written", broadcast_id=broadcast_id, rows=total)
-    return total
+    return await run_in_batches(
+        f"fan_out_broadcast:{broadcast_id}",
+        lambda db, _now: service.fan_out_broadcast(db, broadcast_id),
+        max_batches=1_000_000,
+    )

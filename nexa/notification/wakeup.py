@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from nexa.core.db import get_sessionmaker
+from nexa.core.db import unit_of_work
 from nexa.core.queue import defer_in_transaction
 
 log = structlog.get_logger("nexa.notification.wakeup")
@@ -51,7 +51,7 @@ class _WakeUps:
         while True:
             self.again = False
             try:
-                async with get_sessionmaker()() as db, db.begin():
+                async with unit_of_work() as db:
                     await defer_in_transaction(db, DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
             except Exception as exc:  # the sweep will send them; say so, do not fail anyone
                 log.warning("delivery_wakeup_failed", error=type(exc).__name__)

@@ -4,7 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.auth.dependencies import CurrentCustomer
+from nexa.core.db import SessionDep
+from nexa.core.idempotency import IdempotencyKeyHeader
 from nexa.core.schemas import DbId, Message
 from nexa.postpaid import service
 from nexa.postpaid.schemas import (
@@ -20,7 +22,6 @@ from nexa.postpaid.schemas import (
     SecondaryNumberRequest,
     SecondaryNumberResponse,
 )
-from nexa.recharge.router import IdempotencyKeyHeader
 
 router = APIRouter(prefix="/customer/postpaid")
 

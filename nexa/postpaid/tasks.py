@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import procrastinate
 
+from nexa.core.jobs import run_in_batches
 from nexa.postpaid import service
-from nexa.recharge.tasks import run_in_batches
 
 blueprint = procrastinate.Blueprint()
 

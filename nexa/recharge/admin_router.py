@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials
 
-from nexa.core.auth import SessionDep, admin_principal, bearer_scheme, current_principal
+from nexa.auth.dependencies import admin_principal, bearer_scheme, current_principal
 from nexa.core.config import get_settings
+from nexa.core.db import SessionDep
 from nexa.recharge import usage
 from nexa.recharge.schemas import UsageBatch, UsageBatchResult
 

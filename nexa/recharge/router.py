@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Header
-
-from nexa.core.auth import CurrentCustomer, CustomerPrincipal, SessionDep
-from nexa.core.idempotency import MAX_KEY_LENGTH
+from nexa.auth.dependencies import CurrentCustomer, CustomerPrincipal
+from nexa.core.db import SessionDep
+from nexa.core.idempotency import IdempotencyKeyHeader
 from nexa.recharge import service, usage
 from nexa.recharge.schemas import (
     CustomerUsageResponse,
@@ -15,17 +14,6 @@ from nexa.recharge.schemas import (
 )
 
 router = APIRouter(prefix="/customer")
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=MAX_KEY_LENGTH,
-        description="Any unique string; a retry with the same key and body is answered "
-        "with the first answer and charges nothing more (kept 24 h)",
-    ),
-]
 
 
 @router.post(

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nexa.core.auth import CurrentCustomer, SessionDep
+from nexa.auth.dependencies import CurrentCustomer
+from nexa.core.db import SessionDep
 from nexa.referral import service
 from nexa.referral.schemas import (
     ReferralDiscountResponse,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import procrastinate
 
-from nexa.recharge.tasks import run_in_batches
+from nexa.core.jobs import run_in_batches
 from nexa.referral import service
 
 blueprint = procrastinate.Blueprint()

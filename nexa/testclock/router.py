@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from nexa.core.auth import CurrentAdmin, SessionDep
+from nexa.auth.dependencies import CurrentAdmin
+from nexa.core.db import SessionDep
 from nexa.testclock import service
 from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 

@@ -7,7 +7,6 @@ the effects (expiries, queue activations, resets, reminders…) are visible in t
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +15,7 @@ from nexa.audit.service import record_admin_action
 from nexa.backup import service as backup_service
 from nexa.core import clock
 from nexa.core.errors import BadRequest
+from nexa.core.jobs import BatchWork
 from nexa.customer import inactivity
 from nexa.models import Admin
 from nexa.postpaid import service as postpaid_service
@@ -25,8 +25,7 @@ from nexa.testclock.repository import TestClockRepository
 from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
 
 # name -> one batch of a time-based job (returns how many rows it changed; 0 = nothing left)
-DueWork = Callable[[AsyncSession, datetime], Awaitable[int]]
-DUE_WORK: dict[str, DueWork] = {
+DUE_WORK: dict[str, BatchWork] = {
     "subscription_lifecycle": lifecycle.settle_due_lines,
     # cycles stop rolling at a bill overdue by their end; the suspension then applies
     "postpaid_cycles": postpaid_service.close_due_cycles,

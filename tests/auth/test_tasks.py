@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from nexa.core import jobs
+from nexa import jobs
 from nexa.core.db import get_sessionmaker
 from nexa.models import AuthSession, UserType
 

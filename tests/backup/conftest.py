@@ -15,10 +15,10 @@ from psycopg import sql
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa import jobs
 from nexa.backup import snapshot
 from nexa.backup.snapshot import business_layout, driver
 from nexa.cms import service as cms_service
-from nexa.core import jobs
 from nexa.core.config import get_settings
 from nexa.core.db import get_sessionmaker
 from nexa.models import Admin, AuthSession, Backup, BackupSchedule, Restore, UserType

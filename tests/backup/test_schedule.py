@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa import jobs
 from nexa.backup import tasks
 from nexa.backup.schedule import next_run, parse_time_of_day
-from nexa.core import clock, jobs
+from nexa.core import clock
 from nexa.core.db import get_sessionmaker
 from nexa.models import Backup, BackupSchedule, BackupStatus, BackupType, ScheduleFrequency
 from tests.backup.conftest import AdminLogin

@@ -16,7 +16,8 @@ import pytest
 import uvicorn
 from sqlalchemy import delete, func, select, text
 
-from nexa.core import clock, jobs
+from nexa import jobs
+from nexa.core import clock
 from nexa.core.db import get_sessionmaker
 from nexa.main import create_app
 from nexa.models import (

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.auth.dependencies import PAYMENT_ROUTES
 from nexa.core import rate_limit
-from nexa.core.auth import PAYMENT_ROUTES
 from nexa.core.config import get_settings
 from tests.factories.accounts import make_customer, unique_phone
 from tests.factories.catalog import make_plan

@@ -1,4 +1,4 @@
-"""Authentication dependencies: `CurrentCustomer`, `CurrentAdmin`, and the /admin guard."""
+"""Route dependencies for authentication: `CurrentCustomer`, `CurrentAdmin`, the /admin guard."""
 
 from __future__ import annotations
 
@@ -6,19 +6,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.admin.repository import AdminRepository
+from nexa.admin import service as admin_service
 from nexa.auth import service as auth_service
 from nexa.auth.service import Principal
 from nexa.core import rate_limit
-from nexa.core.db import get_session
+from nexa.core.db import SessionDep
 from nexa.core.errors import Forbidden, Unauthorized
 from nexa.core.middleware import note_actor, route_template
-from nexa.customer.repository import CustomerRepository
+from nexa.customer import service as customer_service
 from nexa.models import Admin, Customer, UserType
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from a login")
 
@@ -69,7 +66,7 @@ AdminPrincipal = Annotated[Principal, Depends(admin_principal)]
 
 
 async def current_customer(principal: CustomerPrincipal, db: SessionDep) -> Customer:
-    customer = await CustomerRepository(db).get(principal.subject_id)
+    customer = await customer_service.find(db, principal.subject_id)
     if customer is None:
         raise Unauthorized("The account no longer exists", "invalid_token")
     auth_service.ensure_customer_may_sign_in(customer)
@@ -77,7 +74,7 @@ async def current_customer(principal: CustomerPrincipal, db: SessionDep) -> Cust
 
 
 async def current_admin(principal: AdminPrincipal, db: SessionDep) -> Admin:
-    admin = await AdminRepository(db).get(principal.subject_id)
+    admin = await admin_service.find(db, principal.subject_id)
     if admin is None:
         raise Unauthorized("The account no longer exists", "invalid_token")
     return admin
@@ -86,10 +83,3 @@ async def current_admin(principal: AdminPrincipal, db: SessionDep) -> Admin:
 # the caller's account row, loaded in the request's transaction
 CurrentCustomer = Annotated[Customer, Depends(current_customer)]
 CurrentAdmin = Annotated[Admin, Depends(current_admin)]
-
-
-async def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-ClientIp = Annotated[str, Depends(client_ip)]
