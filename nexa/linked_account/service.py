@@ -151,10 +151,13 @@ async def recharge(
         use_referral_discount=data.use_referral_discount,
     )
     endpoint = f"POST /customer/linked-accounts/{link.linked_account_id}/recharge"
-    payload = {**data.model_dump(mode="json"), "linked_account_id": link.linked_account_id}
     try:
         response = await recharge_service.purchase_idempotently(
-            db, order, idempotency_key, endpoint, payload
+            db,
+            order,
+            idempotency_key,
+            endpoint,
+            lambda: {**data.model_dump(mode="json"), "linked_account_id": link.linked_account_id},
         )
     except ReplayedResponse as replay:
         # the stored answer is the purchase's; a replay answers like the first request did

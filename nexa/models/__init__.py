@@ -26,6 +26,13 @@ from nexa.models.notification import (
     NotificationType,
 )
 from nexa.models.operations import IdempotencyKey, TestClock
+from nexa.models.payment import (
+    DiscountType,
+    PaymentMethod,
+    PaymentStatus,
+    Transaction,
+    TransactionType,
+)
 from nexa.models.postpaid import (
     AddonStatus,
     BillStatus,
@@ -36,15 +43,10 @@ from nexa.models.postpaid import (
     PostpaidStatus,
 )
 from nexa.models.recharge import (
-    DiscountType,
     Line,
-    PaymentMethod,
-    PaymentStatus,
     Subscription,
     SubscriptionQueue,
     SubscriptionStatus,
-    Transaction,
-    TransactionType,
     UsageEvent,
 )
 from nexa.models.referral import (

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
-from nexa.core import clock, idempotency
+from nexa.core import clock
 from nexa.core.config import get_settings
-from nexa.core.errors import BadRequest, Forbidden, NotFound, PaymentFailed
+from nexa.core.errors import BadRequest, Forbidden, NotFound
 from nexa.core.schemas import mb_to_gb
 from nexa.customer import service as customer_service
 from nexa.models import (
@@ -23,19 +23,18 @@ from nexa.models import (
     Customer,
     NotificationChannel,
     NotificationType,
-    PaymentStatus,
     Plan,
     PostpaidActivation,
     PostpaidBill,
     PostpaidDataAddon,
     PostpaidSecondaryNumber,
     PostpaidStatus,
-    Transaction,
     TransactionType,
 )
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
-from nexa.payment.gateway import PaymentRequest, get_gateway
+from nexa.payment import service as payment_service
+from nexa.payment.service import Charge
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import (
     BillLineItem,
@@ -105,10 +104,6 @@ class AddonPlanNotFound(NotFound):
 
 class NothingDue(BadRequest):
     code = "nothing_due"
-
-
-class BillPaymentDeclined(PaymentFailed):
-    code = "payment_failed"
 
 
 class SecondaryNotAllowed(BadRequest):
@@ -295,13 +290,19 @@ async def activate(
     data: PostpaidActivationRequest,
     idempotency_key: str | None,
 ) -> PostpaidActivationResponse:
-    claim = await idempotency.claim(
+    return await payment_service.idempotent(
         db,
-        f"customer:{customer.customer_id}",
+        customer.customer_id,
         idempotency_key,
         "POST /customer/postpaid/activate",
-        data.model_dump(mode="json"),
+        lambda: data.model_dump(mode="json"),
+        lambda: _activate(db, customer, data),
     )
+
+
+async def _activate(
+    db: AsyncSession, customer: Customer, data: PostpaidActivationRequest
+) -> PostpaidActivationResponse:
     repository = PostpaidRepository(db)
     plan = await repository.plan(data.plan_id)
     if (
@@ -350,9 +351,7 @@ async def activate(
         ),
     )
     await customer_service.record_plan_activation(db, number, now)
-    response = (await _responses(db, [activation], viewer=customer))[0]
-    await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
-    return response
+    return (await _responses(db, [activation], viewer=customer))[0]
 
 
 # --- add-ons ----------------------------------------------------------------------------------
@@ -380,13 +379,19 @@ async def purchase_addon(
     idempotency_key: str | None,
 ) -> DataAddonResponse:
     """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
-    claim = await idempotency.claim(
+    return await payment_service.idempotent(
         db,
-        f"customer:{customer.customer_id}",
+        customer.customer_id,
         idempotency_key,
         "POST /customer/postpaid/purchase-addon",
-        data.model_dump(mode="json"),
+        lambda: data.model_dump(mode="json"),
+        lambda: _purchase_addon(db, customer, data),
     )
+
+
+async def _purchase_addon(
+    db: AsyncSession, customer: Customer, data: DataAddonPurchaseRequest
+) -> DataAddonResponse:
     activation = await _owned_activation(db, customer, data.activation_id, for_update=True)
     if activation.status != PostpaidStatus.active:
         raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
@@ -409,9 +414,7 @@ async def purchase_addon(
             status=AddonStatus.active if amount > 0 else AddonStatus.fully_used,
         )
     )
-    response = _addon_response(addon)
-    await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
-    return response
+    return _addon_response(addon)
 
 
 async def active_addons(
@@ -492,20 +495,14 @@ async def pay_bills(
     db: AsyncSession, customer: Customer, data: BillPaymentRequest, idempotency_key: str | None
 ) -> BillPaymentResponse:
     """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
-    claim = await idempotency.claim(
+    return await payment_service.idempotent(
         db,
-        f"customer:{customer.customer_id}",
+        customer.customer_id,
         idempotency_key,
         "POST /customer/postpaid/pay-bill",
-        data.model_dump(mode="json"),
+        lambda: data.model_dump(mode="json"),
+        lambda: _pay_bills(db, customer, data),
     )
-    try:
-        response = await _pay_bills(db, customer, data)
-    except BillPaymentDeclined as declined:
-        await idempotency.record(db, claim, declined.status_code, declined.body())
-        raise
-    await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
-    return response
 
 
 async def _pay_bills(
@@ -518,51 +515,24 @@ async def _pay_bills(
         raise NothingDue("Nothing is due: the current cycle is billed when it ends")
     amount = sum((bill.total_amount for bill in bills), Decimal("0.00"))
     now = clock.now()
-    payment = await get_gateway().charge(
-        PaymentRequest(
-            amount=amount,
-            method=data.payment_method,
+    transaction_id = await payment_service.charge(
+        db,
+        Charge(
             payer_id=customer.customer_id,
-            description=f"Postpaid bill for {activation.primary_number}",
-        )
-    )
-    transaction = await repository.add(
-        Transaction(
-            customer_id=customer.customer_id,
             plan_id=activation.plan_id,
             recipient_phone_number=activation.primary_number,
             transaction_type=TransactionType.postpaid_bill_payment,
-            original_amount=amount,
-            discount_amount=Decimal("0.00"),
-            final_amount=amount,
             payment_method=data.payment_method,
-            payment_status=PaymentStatus.success if payment.approved else PaymentStatus.failed,
-            payment_reference=payment.reference,
-            failure_reason=payment.decline_reason,
-            transaction_date=now,
+            original_amount=amount,
             bill_id=bills[-1].bill_id,
-        )
+            description=f"the postpaid bill of {activation.primary_number}",
+            at=now,
+        ),
     )
-    if not payment.approved:
-        await notification_service.notify(
-            db,
-            Alert(
-                customer.customer_id,
-                NotificationType.payment_failure,
-                "Payment failed",
-                f"Your payment of ₹{amount} for the bill of {activation.primary_number} was "
-                "declined. Nothing was charged.",
-            ),
-        )
-        declined = BillPaymentDeclined(
-            f"The payment was declined: {payment.decline_reason}", commit_changes=True
-        )
-        declined.extra = {"transaction_id": transaction.transaction_id, "payment_status": "failed"}
-        raise declined
     for bill in bills:
         bill.status = BillStatus.paid
         bill.paid_at = now
-        bill.paid_transaction_id = transaction.transaction_id
+        bill.paid_transaction_id = transaction_id
     activation.total_amount_due = Decimal("0.00")
     resumed = activation.status == PostpaidStatus.suspended
     if resumed:
@@ -589,7 +559,7 @@ async def _pay_bills(
         message="Bill paid" + ("; service resumed" if resumed else ""),
         activation_id=activation.activation_id,
         primary_number=activation.primary_number,
-        transaction_id=transaction.transaction_id,
+        transaction_id=transaction_id,
         amount_paid=amount,
         bills_paid=[bill.bill_id for bill in bills],
         status=activation.status,

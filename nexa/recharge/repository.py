@@ -90,41 +90,6 @@ class LineRepository:
         return list(rows.scalars())
 
 
-class TransactionRepository:
-    """The purchase path's writes go straight to the driver (core/sql.py): they are the
-    hottest statements of the service."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def insert(self, values: dict[str, Any]) -> int:
-        """Write a transaction; returns its id. `values` holds every column of _NEW_TRANSACTION."""
-        transaction_id = await sql.fetch_value(self.session, _NEW_TRANSACTION, values)
-        return int(transaction_id)
-
-    async def link_subscription(self, transaction_id: int, subscription_id: int) -> None:
-        await sql.execute(
-            self.session,
-            "UPDATE transaction SET subscription_id = %(subscription_id)s"
-            " WHERE transaction_id = %(transaction_id)s",
-            {"transaction_id": transaction_id, "subscription_id": subscription_id},
-        )
-
-
-_NEW_TRANSACTION = """
-    INSERT INTO transaction (
-        customer_id, plan_id, offer_id, recipient_phone_number, transaction_type,
-        original_amount, discount_amount, discount_type, final_amount, payment_method,
-        payment_status, payment_reference, failure_reason, transaction_date,
-        referral_discount_id)
-    VALUES (
-        %(customer_id)s, %(plan_id)s, %(offer_id)s, %(recipient_phone_number)s,
-        %(transaction_type)s, %(original_amount)s, %(discount_amount)s, %(discount_type)s,
-        %(final_amount)s, %(payment_method)s, %(payment_status)s, %(payment_reference)s,
-        %(failure_reason)s, %(transaction_date)s, %(referral_discount_id)s)
-    RETURNING transaction_id
-"""
-
 _NEW_SUBSCRIPTION = """
     INSERT INTO subscription (
         customer_id, phone_number, plan_id, transaction_id, is_topup, status,

@@ -6,6 +6,7 @@ number run one after the other whoever pays; two numbers never wait for each oth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
 from nexa.catalog.repository import SellablePlan
-from nexa.core import clock, idempotency
-from nexa.core.errors import BadRequest, PaymentFailed
+from nexa.core import clock
+from nexa.core.errors import BadRequest
 from nexa.customer import service as customer_service
 from nexa.models import (
     NotificationType,
@@ -26,14 +27,14 @@ from nexa.models import (
 )
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
-from nexa.payment.gateway import PaymentRequest, get_gateway
+from nexa.payment import service as payment_service
+from nexa.payment.service import Charge
 from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
 from nexa.recharge.repository import (
     ActiveBase,
     LineRepository,
     SubscriptionRepository,
-    TransactionRepository,
 )
 from nexa.recharge.schemas import RechargeRequest, RechargeResponse
 
@@ -44,10 +45,6 @@ class PlanNotPrepaid(BadRequest):
 
 class NoActiveBasePlan(BadRequest):
     code = "no_active_base_plan"
-
-
-class PaymentDeclined(PaymentFailed):
-    code = "payment_failed"
 
 
 @dataclass(frozen=True)
@@ -80,11 +77,7 @@ async def recharge(
         use_referral_discount=data.use_referral_discount,
     )
     return await purchase_idempotently(
-        db,
-        order,
-        idempotency_key,
-        "POST /customer/recharge",
-        data.model_dump(mode="json") if idempotency_key else None,  # only keyed requests keep it
+        db, order, idempotency_key, "POST /customer/recharge", lambda: data.model_dump(mode="json")
     )
 
 
@@ -93,19 +86,11 @@ async def purchase_idempotently(
     order: PurchaseOrder,
     idempotency_key: str | None,
     endpoint: str,
-    payload: object,
+    request: Callable[[], object],
 ) -> RechargeResponse:
-    claim = await idempotency.claim(
-        db, f"customer:{order.payer_id}", idempotency_key, endpoint, payload
+    return await payment_service.idempotent(
+        db, order.payer_id, idempotency_key, endpoint, request, lambda: purchase(db, order)
     )
-    try:
-        response = await purchase(db, order)
-    except PaymentDeclined as declined:
-        await idempotency.record(db, claim, declined.status_code, declined.body())
-        raise
-    if claim is not None:
-        await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
-    return response
 
 
 async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
@@ -131,57 +116,28 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
         await vouchers.best_voucher(db, payer_id, now) if order.use_referral_discount else None
     )
     price = discounts.price_purchase(plan.price, offer, voucher)
-    payment = await get_gateway().charge(
-        PaymentRequest(
-            amount=price.final_amount,
-            method=order.payment_method,
-            payer_id=payer_id,
-            description=f"{plan.plan_name} for {phone}",
-        )
-    )
-    transactions = TransactionRepository(db)
     offer_id = price.offer.offer_id if price.offer else None
-    transaction_id = await transactions.insert(
-        {
-            "customer_id": payer_id,
-            "plan_id": plan.plan_id,
-            "offer_id": offer_id,
-            "recipient_phone_number": phone,
-            "transaction_type": (
+    transaction_id = await payment_service.charge(
+        db,
+        Charge(
+            payer_id=payer_id,
+            plan_id=plan.plan_id,
+            recipient_phone_number=phone,
+            transaction_type=(
                 TransactionType.topup_purchase
                 if plan.is_topup
                 else TransactionType.prepaid_recharge
             ),
-            "original_amount": price.original_amount,
-            "discount_amount": price.discount_amount,
-            "discount_type": price.discount_type,
-            "final_amount": price.final_amount,
-            "payment_method": order.payment_method,
-            "payment_status": PaymentStatus.success if payment.approved else PaymentStatus.failed,
-            "payment_reference": payment.reference,
-            "failure_reason": payment.decline_reason,
-            "transaction_date": now,
-            "referral_discount_id": price.voucher.discount_id if price.voucher else None,
-        }
+            payment_method=order.payment_method,
+            original_amount=price.original_amount,
+            discount_amount=price.discount_amount,
+            discount_type=price.discount_type,
+            offer_id=offer_id,
+            referral_discount_id=price.voucher.discount_id if price.voucher else None,
+            description=f"{plan.plan_name} on {phone}",
+            at=now,
+        ),
     )
-    if not payment.approved:
-        await notification_service.notify(
-            db,
-            Alert(
-                customer_id=payer_id,
-                type=NotificationType.payment_failure,
-                title="Payment failed",
-                message=(
-                    f"Your payment of ₹{price.final_amount} for {plan.plan_name} on {phone} "
-                    "was declined. No money was taken; please try again."
-                ),
-            ),
-        )
-        declined = PaymentDeclined(
-            f"The payment was declined: {payment.decline_reason}", commit_changes=True
-        )
-        declined.extra = {"transaction_id": transaction_id, "payment_status": "failed"}
-        raise declined
 
     if plan.is_topup or active_base is not None:
         owner_id = await customer_service.registered_owner_id(db, phone)
@@ -195,7 +151,7 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
         subscription = await _activate(db, plan, paid, now)
     else:
         subscription = await _enqueue(db, plan, paid, now)
-    await transactions.link_subscription(transaction_id, subscription.subscription_id)
+    await payment_service.link_subscription(db, transaction_id, subscription.subscription_id)
 
     if price.voucher is not None:
         await vouchers.redeem(db, price.voucher, transaction_id, now)

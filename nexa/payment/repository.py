@@ -1,0 +1,66 @@
+"""The ledger's SQL. The purchase path's writes go straight to the driver (core/sql.py):
+they are the hottest statements of the service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core import sql
+from nexa.models import DiscountType, PaymentMethod, PaymentStatus, TransactionType
+
+
+class NewTransaction(TypedDict):
+    """Every column a payment attempt is written with."""
+
+    customer_id: int
+    plan_id: int
+    offer_id: int | None
+    recipient_phone_number: str
+    transaction_type: TransactionType
+    original_amount: Decimal
+    discount_amount: Decimal
+    discount_type: DiscountType | None
+    final_amount: Decimal
+    payment_method: PaymentMethod
+    payment_status: PaymentStatus
+    payment_reference: str | None
+    failure_reason: str | None
+    transaction_date: datetime
+    referral_discount_id: int | None
+    bill_id: int | None
+
+
+_NEW_TRANSACTION = """
+    INSERT INTO transaction (
+        customer_id, plan_id, offer_id, recipient_phone_number, transaction_type,
+        original_amount, discount_amount, discount_type, final_amount, payment_method,
+        payment_status, payment_reference, failure_reason, transaction_date,
+        referral_discount_id, bill_id)
+    VALUES (
+        %(customer_id)s, %(plan_id)s, %(offer_id)s, %(recipient_phone_number)s,
+        %(transaction_type)s, %(original_amount)s, %(discount_amount)s, %(discount_type)s,
+        %(final_amount)s, %(payment_method)s, %(payment_status)s, %(payment_reference)s,
+        %(failure_reason)s, %(transaction_date)s, %(referral_discount_id)s, %(bill_id)s)
+    RETURNING transaction_id
+"""
+
+
+class TransactionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert(self, values: NewTransaction) -> int:
+        """Write a payment attempt; returns its id."""
+        return int(await sql.fetch_value(self.session, _NEW_TRANSACTION, values))
+
+    async def link_subscription(self, transaction_id: int, subscription_id: int) -> None:
+        await sql.execute(
+            self.session,
+            "UPDATE transaction SET subscription_id = %(subscription_id)s"
+            " WHERE transaction_id = %(transaction_id)s",
+            {"transaction_id": transaction_id, "subscription_id": subscription_id},
+        )

@@ -1,0 +1,144 @@
+"""The one money path: every request that takes a customer's money goes through here.
+
+`idempotent()` wraps a money-moving operation in its `Idempotency-Key` (a repeat gets the
+first answer, 200 or 402, and charges nothing). `charge()` asks the payment provider, writes
+the attempt to the ledger (`transaction`, success or failure), and on a decline tells the
+customer and raises `PaymentDeclined`, which keeps the failed attempt (it is committed) and
+answers 402 with its `transaction_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core import idempotency
+from nexa.core.errors import PaymentFailed
+from nexa.models import (
+    DiscountType,
+    NotificationType,
+    PaymentMethod,
+    PaymentStatus,
+    TransactionType,
+)
+from nexa.notification import service as notification_service
+from nexa.notification.service import Alert
+from nexa.payment.gateway import PaymentRequest, get_gateway
+from nexa.payment.repository import TransactionRepository
+
+Response = TypeVar("Response", bound=BaseModel)
+
+
+class PaymentDeclined(PaymentFailed):
+    code = "payment_failed"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A payment to take: what for, from whom, how much (after any discount)."""
+
+    payer_id: int
+    plan_id: int
+    recipient_phone_number: str
+    transaction_type: TransactionType
+    payment_method: PaymentMethod
+    original_amount: Decimal
+    # what the customer sees it as, e.g. "Unlimited 299 on 9876543210"
+    description: str
+    at: datetime
+    discount_amount: Decimal = Decimal("0.00")
+    discount_type: DiscountType | None = None
+    offer_id: int | None = None
+    referral_discount_id: int | None = None
+    bill_id: int | None = None
+
+    @property
+    def final_amount(self) -> Decimal:
+        return self.original_amount - self.discount_amount
+
+
+async def idempotent(
+    db: AsyncSession,
+    payer_id: int,
+    key: str | None,
+    endpoint: str,
+    request: Callable[[], object],
+    operation: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Run `operation` once per `Idempotency-Key` of this payer (`request()` gives what the
+    key must always come with; it is only built when a key is sent)."""
+    claim = (
+        await idempotency.claim(db, f"customer:{payer_id}", key, endpoint, request())
+        if key
+        else None
+    )
+    try:
+        response = await operation()
+    except PaymentDeclined as declined:
+        await idempotency.record(db, claim, declined.status_code, declined.body())
+        raise
+    if claim is not None:
+        await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
+    return response
+
+
+async def charge(db: AsyncSession, payment: Charge) -> int:
+    """Take the payment and write it to the ledger; returns the transaction id.
+
+    Raises `PaymentDeclined` (the failed attempt and the customer's notification are kept)."""
+    result = await get_gateway().charge(
+        PaymentRequest(
+            amount=payment.final_amount,
+            method=payment.payment_method,
+            payer_id=payment.payer_id,
+            description=payment.description,
+        )
+    )
+    transaction_id = await TransactionRepository(db).insert(
+        {
+            "customer_id": payment.payer_id,
+            "plan_id": payment.plan_id,
+            "offer_id": payment.offer_id,
+            "recipient_phone_number": payment.recipient_phone_number,
+            "transaction_type": payment.transaction_type,
+            "original_amount": payment.original_amount,
+            "discount_amount": payment.discount_amount,
+            "discount_type": payment.discount_type,
+            "final_amount": payment.final_amount,
+            "payment_method": payment.payment_method,
+            "payment_status": PaymentStatus.success if result.approved else PaymentStatus.failed,
+            "payment_reference": result.reference,
+            "failure_reason": result.decline_reason,
+            "transaction_date": payment.at,
+            "referral_discount_id": payment.referral_discount_id,
+            "bill_id": payment.bill_id,
+        }
+    )
+    if result.approved:
+        return transaction_id
+    await notification_service.notify(
+        db,
+        Alert(
+            customer_id=payment.payer_id,
+            type=NotificationType.payment_failure,
+            title="Payment failed",
+            message=f"Your payment of ₹{payment.final_amount} for {payment.description} was "
+            "declined. No money was taken; please try again.",
+        ),
+    )
+    declined = PaymentDeclined(
+        f"The payment was declined: {result.decline_reason}", commit_changes=True
+    )
+    declined.extra = {"transaction_id": transaction_id, "payment_status": "failed"}
+    raise declined
+
+
+async def link_subscription(db: AsyncSession, transaction_id: int, subscription_id: int) -> None:
+    """Note on the ledger row which subscription the payment bought."""
+    await TransactionRepository(db).link_subscription(transaction_id, subscription_id)
