@@ -3,12 +3,15 @@ the tables backups leave out (sessions, idempotency keys)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import TypedDict, TypeVar, Unpack
 
 from sqlalchemy import delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import ColumnElement
 
 from nexa.models import (
     Admin,
@@ -20,6 +23,7 @@ from nexa.models import (
     Customer,
     IdempotencyKey,
     Restore,
+    ScheduleFrequency,
     UserType,
 )
 
@@ -35,6 +39,38 @@ RESTORE_RUN_LOCK = 0x4E58_4234
 
 def backup_run_lock(backup_id: int) -> int:
     return (0x4E58 << 48) + backup_id
+
+
+# a history row: backups and restores share their lifecycle (pending -> running -> finished)
+HistoryRow = TypeVar("HistoryRow", Backup, Restore)
+
+
+class _Outcome(TypedDict, total=False):
+    """What finishing a history row sets (only the keys given are written)."""
+
+    status: BackupStatus
+    completed_at: datetime
+    error: str
+    data_list: Mapping[str, object]
+
+
+class BackupOutcome(_Outcome, total=False):
+    size_bytes: int
+
+
+class RestoreOutcome(_Outcome, total=False):
+    safety_backup_id: int | None
+
+
+class BackupFigures(TypedDict):
+    total_backups: int
+    manual_backups: int
+    auto_backups: int
+    recent_backups: int
+    failed_backups: int
+    total_size_bytes: int
+    latest_backup_at: datetime | None
+    total_restores: int
 
 
 class BackupRepository:
@@ -62,6 +98,56 @@ class BackupRepository:
         )
         return bool(result.scalar_one())
 
+    # --- either history (backups, restores) -----------------------------------------------
+
+    async def add(self, row: HistoryRow) -> HistoryRow:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def _claim(
+        self, model: type[HistoryRow], key: InstrumentedAttribute[int], row_id: int, now: datetime
+    ) -> HistoryRow | None:
+        """pending -> running, once (a repeated job finds nothing to do)."""
+        return (
+            await self.session.execute(
+                update(model)
+                .where(key == row_id, model.status == BackupStatus.pending)
+                .values(status=BackupStatus.running, started_at=now)
+                .returning(model)
+            )
+        ).scalar_one_or_none()
+
+    async def _finish(
+        self,
+        model: type[HistoryRow],
+        key: InstrumentedAttribute[int],
+        row_id: int,
+        values: _Outcome,
+    ) -> None:
+        await self.session.execute(update(model).where(key == row_id).values(**values))
+
+    async def _page(
+        self,
+        model: type[HistoryRow],
+        key: InstrumentedAttribute[int],
+        *where: ColumnElement[bool],
+        skip: int,
+        limit: int,
+    ) -> tuple[list[HistoryRow], int]:
+        """One page of a history, newest first, and how many rows match `where` in all."""
+        total = (
+            await self.session.execute(select(func.count()).select_from(model).where(*where))
+        ).scalar_one()
+        rows = await self.session.execute(
+            select(model)
+            .where(*where)
+            .order_by(model.created_at.desc(), key.desc())
+            .offset(skip)
+            .limit(limit)
+        )
+        return list(rows.scalars()), int(total)
+
     # --- backups ------------------------------------------------------------------------------
 
     async def file_names_like(self, stem: str) -> set[str]:
@@ -69,12 +155,6 @@ class BackupRepository:
             select(Backup.file_name).where(Backup.file_name.like(f"{stem}%"))
         )
         return set(rows.scalars())
-
-    async def add_backup(self, **values: Any) -> Backup:
-        backup = Backup(**values)
-        self.session.add(backup)
-        await self.session.flush()
-        return backup
 
     async def get_backup(self, backup_id: int, *, for_update: bool = False) -> Backup | None:
         query = select(Backup).where(Backup.backup_id == backup_id)
@@ -88,36 +168,16 @@ class BackupRepository:
         ).scalar_one_or_none()
 
     async def claim_backup(self, backup_id: int, now: datetime) -> Backup | None:
-        """pending -> running, once (a repeated job finds nothing to do)."""
-        return (
-            await self.session.execute(
-                update(Backup)
-                .where(Backup.backup_id == backup_id, Backup.status == BackupStatus.pending)
-                .values(status=BackupStatus.running, started_at=now)
-                .returning(Backup)
-            )
-        ).scalar_one_or_none()
+        return await self._claim(Backup, Backup.backup_id, backup_id, now)
 
-    async def finish_backup(self, backup_id: int, **values: Any) -> None:
-        await self.session.execute(
-            update(Backup).where(Backup.backup_id == backup_id).values(**values)
-        )
+    async def finish_backup(self, backup_id: int, **values: Unpack[BackupOutcome]) -> None:
+        await self._finish(Backup, Backup.backup_id, backup_id, values)
 
     async def list_backups(
         self, *, skip: int, limit: int, backup_type: BackupType | None
     ) -> tuple[list[Backup], int]:
-        condition = [Backup.type == backup_type] if backup_type is not None else []
-        total = (
-            await self.session.execute(select(func.count()).select_from(Backup).where(*condition))
-        ).scalar_one()
-        rows = await self.session.execute(
-            select(Backup)
-            .where(*condition)
-            .order_by(Backup.created_at.desc(), Backup.backup_id.desc())
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total)
+        where = [Backup.type == backup_type] if backup_type is not None else []
+        return await self._page(Backup, Backup.backup_id, *where, skip=skip, limit=limit)
 
     async def delete_backup(self, backup_id: int) -> None:
         await self.session.execute(delete(Backup).where(Backup.backup_id == backup_id))
@@ -145,7 +205,7 @@ class BackupRepository:
         )
         return list(rows.scalars())
 
-    async def backup_stats(self, recent_since: datetime) -> dict[str, Any]:
+    async def backup_stats(self, recent_since: datetime) -> BackupFigures:
         row = (
             await self.session.execute(
                 select(
@@ -195,41 +255,19 @@ class BackupRepository:
             ).scalar_one()
         )
 
-    async def add_restore(self, **values: Any) -> Restore:
-        restore = Restore(**values)
-        self.session.add(restore)
-        await self.session.flush()
-        return restore
-
     async def get_restore(self, restore_id: int) -> Restore | None:
         return (
             await self.session.execute(select(Restore).where(Restore.restore_id == restore_id))
         ).scalar_one_or_none()
 
     async def claim_restore(self, restore_id: int, now: datetime) -> Restore | None:
-        return (
-            await self.session.execute(
-                update(Restore)
-                .where(Restore.restore_id == restore_id, Restore.status == BackupStatus.pending)
-                .values(status=BackupStatus.running, started_at=now)
-                .returning(Restore)
-            )
-        ).scalar_one_or_none()
+        return await self._claim(Restore, Restore.restore_id, restore_id, now)
 
-    async def finish_restore(self, restore_id: int, **values: Any) -> None:
-        await self.session.execute(
-            update(Restore).where(Restore.restore_id == restore_id).values(**values)
-        )
+    async def finish_restore(self, restore_id: int, **values: Unpack[RestoreOutcome]) -> None:
+        await self._finish(Restore, Restore.restore_id, restore_id, values)
 
     async def list_restores(self, *, skip: int, limit: int) -> tuple[list[Restore], int]:
-        total = (await self.session.execute(select(func.count()).select_from(Restore))).scalar_one()
-        rows = await self.session.execute(
-            select(Restore)
-            .order_by(Restore.created_at.desc(), Restore.restore_id.desc())
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total)
+        return await self._page(Restore, Restore.restore_id, skip=skip, limit=limit)
 
     # --- what a restore does to the tables backups leave out ---------------------------------
 
@@ -267,7 +305,22 @@ class BackupRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def save_schedule(self, **values: Any) -> BackupSchedule:
+    async def save_schedule(
+        self,
+        *,
+        frequency: ScheduleFrequency,
+        time_of_day: time,
+        admin_id: int,
+        next_run: datetime | None,
+        updated_at: datetime,
+    ) -> BackupSchedule:
+        values = {
+            "frequency": frequency,
+            "time_of_day": time_of_day,
+            "admin_id": admin_id,
+            "next_run": next_run,
+            "updated_at": updated_at,
+        }
         statement = (
             insert(BackupSchedule)
             .values(schedule_id=1, **values)

@@ -8,37 +8,41 @@
   taken, and every business table is replaced in one transaction.
 * The schedule is one row; a periodic job claims each due time once (row lock), creates the
   backup row and queues its job in the same transaction.
+
+This module answers the requests (routes, command line, schedule tick); `runner` does the
+work of the jobs (writing archives, performing restores).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
 from nexa.backup import schedule as schedule_rules
-from nexa.backup.archive import (
-    ArchiveReader,
-    ArchiveWriter,
-    InvalidBackup,
-    Manifest,
-    check_compatible,
+from nexa.backup.archive import ArchiveReader, InvalidBackup, Manifest, check_compatible
+from nexa.backup.errors import (
+    BackupBusy,
+    BackupInUse,
+    BackupNotCompleted,
+    BackupNotFound,
+    ConfirmationRequired,
+    InvalidBackupFile,
+    RestoreInProgress,
 )
 from nexa.backup.repository import (
-    NAME_LOCK,
     RESTORE_LOCK,
     RESTORE_RUN_LOCK,
     BackupRepository,
     backup_run_lock,
 )
+from nexa.backup.runner import hold_lock, new_backup, perform_restore, remove_file
+from nexa.backup.runner import take_backup as take_backup  # `nexa backup` calls it from here
 from nexa.backup.schemas import (
     BackupResponse,
     BackupStatsResponse,
@@ -49,20 +53,10 @@ from nexa.backup.schemas import (
     ScheduleResponse,
     ScheduleStatusResponse,
 )
-from nexa.backup.snapshot import (
-    EXCLUDED_TABLES,
-    business_layout,
-    driver,
-    load_snapshot,
-    schema_revision,
-    verify_archive,
-    write_snapshot,
-)
-from nexa.cms import service as cms_service
+from nexa.backup.snapshot import business_layout, driver, schema_revision, verify_archive
 from nexa.core import clock
 from nexa.core.config import get_settings
-from nexa.core.db import database_url, get_sessionmaker, libpq_url
-from nexa.core.errors import BadRequest, Conflict, NexaError, NotFound
+from nexa.core.db import unit_of_work
 from nexa.core.queue import defer_in_transaction
 from nexa.models import Admin, Backup, BackupStatus, BackupType, Restore, ScheduleFrequency
 
@@ -72,45 +66,6 @@ RUN_BACKUP_TASK = "backup:run_backup"
 RUN_RESTORE_TASK = "backup:run_restore"
 COMMAND_LINE_ADMIN_ID = 0  # admin_id of backups and restores run with `nexa backup/restore`
 RECENT = timedelta(days=7)
-
-
-class BackupNotFound(NotFound):
-    code = "backup_not_found"
-
-
-class BackupBusy(Conflict):
-    code = "backup_in_progress"
-
-
-class BackupInUse(Conflict):
-    code = "backup_in_use"
-
-
-class BackupNotCompleted(Conflict):
-    code = "backup_not_completed"
-
-
-class RestoreInProgress(Conflict):
-    code = "restore_in_progress"
-
-
-class ConfirmationRequired(BadRequest):
-    code = "confirmation_required"
-
-
-class InvalidBackupFile(NexaError):
-    status_code = 422
-    code = "invalid_backup_file"
-
-
-class BackupFileNotRemoved(NexaError):
-    status_code = 500
-    code = "backup_file_not_removed"
-
-
-def backup_dir() -> Path:
-    """BACKUP_DIR as an absolute path (a relative one is taken from the working folder)."""
-    return get_settings().backup_dir.expanduser().resolve()
 
 
 def _invalid(exc: InvalidBackup) -> InvalidBackupFile:
@@ -129,60 +84,12 @@ def restore_response(restore: Restore, message: str | None = None) -> RestoreRes
     return response
 
 
-@contextlib.asynccontextmanager
-async def _holding(key: int) -> AsyncIterator[None]:
-    """Hold a session-level advisory lock while the block runs, on a connection of its own
-    (closed at the end, so the lock can never outlive the work)."""
-    async with await psycopg.AsyncConnection.connect(
-        libpq_url(database_url()), autocommit=True
-    ) as connection:
-        await connection.execute("SELECT pg_advisory_lock(%s)", (key,))
-        yield
-
-
 # --- backups ------------------------------------------------------------------------------------
-
-
-async def _new_backup(
-    db: AsyncSession,
-    *,
-    admin_id: int,
-    backup_type: BackupType,
-    trigger: str,
-    details: dict[str, Any] | None = None,
-) -> Backup:
-    """A backup row with a fresh file name `backup_YYYYMMDD_HHMMSS[_n].zip` (UTC)."""
-    repo = BackupRepository(db)
-    await repo.lock(NAME_LOCK)
-    now = clock.now()
-    stem = f"backup_{now:%Y%m%d_%H%M%S}"
-    folder = backup_dir()
-    taken = await repo.file_names_like(stem)
-    file_name, suffix = f"{stem}.zip", 1
-    while file_name in taken or (folder / file_name).exists():
-        suffix += 1
-        file_name = f"{stem}_{suffix}.zip"
-    return await repo.add_backup(
-        admin_id=admin_id,
-        file_name=file_name,
-        path=str(folder / file_name),
-        type=backup_type,
-        status=BackupStatus.pending,
-        date=now.date(),
-        # the reference's keys from the start; filled in when the archive is written
-        data_list={
-            "tables_backed_up": [],
-            "record_counts": {},
-            "trigger": trigger,
-            **(details or {}),
-        },
-        created_at=now,
-    )
 
 
 async def request_backup(db: AsyncSession, admin: Admin) -> BackupResponse:
     """A manual backup: the row now, the archive by a job (the history shows its status)."""
-    backup = await _new_backup(
+    backup = await new_backup(
         db, admin_id=admin.admin_id, backup_type=BackupType.manual, trigger="manual"
     )
     await defer_in_transaction(db, RUN_BACKUP_TASK, {"backup_id": backup.backup_id})
@@ -199,116 +106,6 @@ async def request_backup(db: AsyncSession, admin: Admin) -> BackupResponse:
         f"Backup {backup.backup_id} queued: a job writes {backup.file_name}; "
         "the backup history shows its status and size",
     )
-
-
-async def run_backup_job(backup_id: int) -> BackupStatus | None:
-    """The job: write the archive of a pending backup (a repeated job does nothing)."""
-    async with _holding(backup_run_lock(backup_id)):
-        async with get_sessionmaker()() as db, db.begin():
-            await clock.refresh(db)
-            backup = await BackupRepository(db).claim_backup(backup_id, clock.now())
-            if backup is None:
-                return None
-            path = Path(backup.path)
-        return await _write_backup(backup_id, path, rotate=True)
-
-
-async def take_backup(
-    *, admin_id: int, backup_type: BackupType, trigger: str, rotate: bool = True, **details: Any
-) -> Backup:
-    """Take a backup now, in this process (command line, safety backup before a restore)."""
-    async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
-        backup = await _new_backup(
-            db, admin_id=admin_id, backup_type=backup_type, trigger=trigger, details=details
-        )
-        backup_id, path = backup.backup_id, Path(backup.path)
-    async with _holding(backup_run_lock(backup_id)):
-        async with get_sessionmaker()() as db, db.begin():
-            claimed = await BackupRepository(db).claim_backup(backup_id, clock.now())
-        if claimed is not None:  # (None: deleted in the meantime)
-            await _write_backup(backup_id, path, rotate=rotate)
-    async with get_sessionmaker()() as db:
-        done = await BackupRepository(db).get_backup(backup_id)
-    if done is None:
-        raise BackupNotFound(f"Backup {backup_id} was deleted while it was being taken")
-    return done
-
-
-async def _write_backup(backup_id: int, path: Path, *, rotate: bool) -> BackupStatus:
-    started = asyncio.get_running_loop().time()
-    try:
-        async with get_sessionmaker()() as db, db.begin():
-            layout = await business_layout(await driver(db))
-        writer = await asyncio.to_thread(ArchiveWriter, path)
-        try:
-            async with get_sessionmaker()() as db, db.begin():
-                result = await write_snapshot(db, writer, layout, cms_service.export_documents)
-            manifest = Manifest(
-                schema_revision=result.schema_revision,
-                created_at=clock.now().isoformat(),
-                tables=result.tables,
-                cms=result.cms,
-                backup_id=backup_id,
-            )
-            size = await asyncio.to_thread(writer.finish, manifest)
-        except BaseException:
-            await asyncio.to_thread(writer.abort)
-            raise
-    except Exception as exc:
-        log.exception("backup_failed", backup_id=backup_id)
-        async with get_sessionmaker()() as db, db.begin():
-            await BackupRepository(db).finish_backup(
-                backup_id,
-                status=BackupStatus.failed,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                completed_at=clock.now(),
-            )
-        return BackupStatus.failed
-
-    removed: list[str] = []
-    async with get_sessionmaker()() as db, db.begin():
-        repo = BackupRepository(db)
-        backup = await repo.get_backup(backup_id, for_update=True)
-        if backup is None:  # deleted meanwhile: the file has no row any more
-            await asyncio.to_thread(path.unlink, missing_ok=True)
-            return BackupStatus.failed
-        await repo.finish_backup(
-            backup_id,
-            status=BackupStatus.completed,
-            size_bytes=size,
-            completed_at=clock.now(),
-            data_list={
-                **backup.data_list,
-                "tables_backed_up": sorted(manifest.tables),
-                "record_counts": manifest.record_counts,
-                "cms_documents": manifest.cms.rows,
-                "schema_revision": manifest.schema_revision,
-                "data_version": manifest.data_version,
-                "excluded_tables": sorted(EXCLUDED_TABLES),
-            },
-        )
-        if rotate:
-            removed = await repo.rotate(get_settings().max_backups)
-    for old in removed:
-        _remove_file(Path(old))
-    log.info(
-        "backup_completed",
-        backup_id=backup_id,
-        bytes=size,
-        rows=sum(manifest.record_counts.values()),
-        seconds=round(asyncio.get_running_loop().time() - started, 2),
-        rotated=len(removed),
-    )
-    return BackupStatus.completed
-
-
-def _remove_file(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as exc:
-        log.error("backup_file_not_removed", path=str(path), error=str(exc))
-        raise BackupFileNotRemoved(f"Could not remove {path.name}: {exc.strerror}") from exc
 
 
 async def list_backups(
@@ -340,7 +137,7 @@ async def delete_backup(db: AsyncSession, admin: Admin, backup_id: int) -> str:
         backup_id,
         before={"file_name": backup.file_name, "type": backup.type, "status": backup.status},
     )
-    _remove_file(Path(backup.path))
+    remove_file(Path(backup.path))
     return f"Backup {backup_id} ({backup.file_name}) deleted"
 
 
@@ -438,7 +235,7 @@ async def claim_due_backup(db: AsyncSession, now: datetime) -> int:
     schedule.next_run = schedule_rules.next_run(
         schedule.frequency, schedule.time_of_day, now, get_settings().business_timezone
     )
-    backup = await _new_backup(
+    backup = await new_backup(
         db,
         admin_id=schedule.admin_id,
         backup_type=BackupType.auto,
@@ -465,6 +262,39 @@ async def _check_archive(db: AsyncSession, path: Path) -> Manifest:
         raise _invalid(exc) from exc
 
 
+async def _new_restore(
+    repo: BackupRepository,
+    manifest: Manifest,
+    *,
+    admin_id: int,
+    source_id: int | None,
+    file_name: str,
+    path: str,
+    status: BackupStatus,
+    requested_by: Mapping[str, object] | str,
+) -> Restore:
+    """A restore row: `pending` for a job to run, or `running` when this process runs it."""
+    now = clock.now()
+    restore = Restore(
+        admin_id=admin_id,
+        backup_source_id=source_id,
+        file_name=file_name,
+        path=path,
+        type=BackupType.manual,
+        status=status,
+        date=now.date(),
+        data_list={
+            "tables_restored": [],
+            "record_counts": manifest.record_counts,
+            "backup_source_id": source_id,
+            "requested_by": requested_by,
+        },
+        created_at=now,
+        started_at=now if status == BackupStatus.running else None,
+    )
+    return await repo.add(restore)
+
+
 async def request_restore(
     db: AsyncSession, admin: Admin, backup_id: int, confirm: bool
 ) -> RestoreResponse:
@@ -481,22 +311,15 @@ async def request_restore(
     if backup.status != BackupStatus.completed:
         raise BackupNotCompleted(f"Backup {backup_id} is {backup.status.value}, not completed")
     manifest = await _check_archive(db, Path(backup.path))
-    now = clock.now()
-    restore = await repo.add_restore(
+    restore = await _new_restore(
+        repo,
+        manifest,
         admin_id=admin.admin_id,
-        backup_source_id=backup.backup_id,
+        source_id=backup.backup_id,
         file_name=backup.file_name,
         path=backup.path,
-        type=BackupType.manual,
         status=BackupStatus.pending,
-        date=now.date(),
-        data_list={
-            "tables_restored": [],
-            "record_counts": manifest.record_counts,
-            "backup_source_id": backup.backup_id,
-            "requested_by": {"admin_id": admin.admin_id, "email": admin.email, "name": admin.name},
-        },
-        created_at=now,
+        requested_by={"admin_id": admin.admin_id, "email": admin.email, "name": admin.name},
     )
     await defer_in_transaction(db, RUN_RESTORE_TASK, {"restore_id": restore.restore_id})
     await record_admin_action(
@@ -520,17 +343,6 @@ async def list_restores(
 ) -> tuple[list[RestoreResponse], int]:
     rows, total = await BackupRepository(db).list_restores(skip=skip, limit=limit)
     return [restore_response(row) for row in rows], total
-
-
-async def run_restore_job(restore_id: int) -> BackupStatus | None:
-    """The job: check, take a safety backup, replace (a repeated job does nothing)."""
-    async with _holding(RESTORE_RUN_LOCK):
-        async with get_sessionmaker()() as db, db.begin():
-            await clock.refresh(db)
-            restore = await BackupRepository(db).claim_restore(restore_id, clock.now())
-            if restore is None:
-                return None
-        return await _perform_restore(restore_id, verified=False)
 
 
 INTERRUPTED = (
@@ -560,7 +372,7 @@ async def _refuse_if_restoring(repo: BackupRepository, *, run_lock_is_mine: bool
 
 async def verify_file(path: Path) -> Manifest:
     """Every check a restore makes before changing anything (for `nexa restore`)."""
-    async with get_sessionmaker()() as db, db.begin():
+    async with unit_of_work() as db:
         await _check_archive(db, path)
     try:
         with await asyncio.to_thread(ArchiveReader, path) as reader:
@@ -575,142 +387,29 @@ async def restore_file(path: Path, *, verified: Manifest | None = None) -> Resto
     `verified`: the manifest `verify_file` returned for this file just before."""
     path = await asyncio.to_thread(lambda: path.expanduser().resolve())
     manifest = verified or await verify_file(path)
-    async with _holding(RESTORE_RUN_LOCK):
+    async with hold_lock(RESTORE_RUN_LOCK):
         return await _restore_file_holding_run_lock(path, manifest)
 
 
 async def _restore_file_holding_run_lock(path: Path, manifest: Manifest) -> Restore:
-    async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
+    async with unit_of_work() as db:
         repo = BackupRepository(db)
         await repo.lock(RESTORE_LOCK)
         await _refuse_if_restoring(repo, run_lock_is_mine=True)
         source = await repo.backup_by_path(str(path))
-        now = clock.now()
-        restore = await repo.add_restore(
+        restore = await _new_restore(
+            repo,
+            manifest,
             admin_id=COMMAND_LINE_ADMIN_ID,
-            backup_source_id=source.backup_id if source else None,
+            source_id=source.backup_id if source else None,
             file_name=path.name,
             path=str(path),
-            type=BackupType.manual,
             status=BackupStatus.running,
-            date=now.date(),
-            data_list={
-                "tables_restored": [],
-                "record_counts": manifest.record_counts,
-                "backup_source_id": source.backup_id if source else None,
-                "requested_by": "command line",
-            },
-            created_at=now,
-            started_at=now,
+            requested_by="command line",
         )
         restore_id = restore.restore_id
-    await _perform_restore(restore_id, verified=True)
-    async with get_sessionmaker()() as db:
+    await perform_restore(restore_id, verified=True)
+    async with unit_of_work() as db:
         done = await BackupRepository(db).get_restore(restore_id)
     assert done is not None
     return done
-
-
-def _actor(data_list: dict[str, Any]) -> Admin | None:
-    """The admin who asked for a restore, as recorded when it was asked (the admin table is
-    about to be replaced)."""
-    who = data_list.get("requested_by")
-    if not isinstance(who, dict):
-        return None
-    return Admin(admin_id=who["admin_id"], email=who["email"], name=who["name"])
-
-
-async def _perform_restore(restore_id: int, *, verified: bool) -> BackupStatus:
-    async with get_sessionmaker()() as db:
-        restore = await BackupRepository(db).get_restore(restore_id)
-    assert restore is not None
-    path, admin_id, data_list = Path(restore.path), restore.admin_id, dict(restore.data_list)
-    safety: Backup | None = None
-    changed = False
-    try:
-        reader = await asyncio.to_thread(ArchiveReader, path)
-        try:
-            if not verified:
-                async with get_sessionmaker()() as db, db.begin():
-                    pg = await driver(db)
-                    check_compatible(
-                        reader.manifest, await schema_revision(pg), await business_layout(pg)
-                    )
-                await asyncio.to_thread(verify_archive, reader)
-            safety = await take_backup(
-                admin_id=admin_id,
-                backup_type=BackupType.auto,
-                trigger="pre_restore",
-                rotate=False,
-                restore_id=restore_id,
-            )
-            if safety.status != BackupStatus.completed:
-                raise RuntimeError(f"the safety backup {safety.backup_id} failed: {safety.error}")
-            cms_in_transaction = not get_settings().mongodb_url
-            documents = await asyncio.to_thread(reader.read_cms_documents)
-            async with get_sessionmaker()() as db, db.begin():
-                await clock.refresh(db)
-                result = await load_snapshot(db, reader)
-                repo = BackupRepository(db)
-                sessions_ended = await repo.end_orphaned_sessions()
-                await repo.forget_idempotency_keys()
-                if cms_in_transaction:
-                    await cms_service.import_documents(db, documents)
-                await repo.announce_restore()
-                data_list.update(
-                    tables_restored=sorted(result.record_counts),
-                    record_counts=result.record_counts,
-                    cms_documents=len(documents),
-                    merged_rows=result.merged,
-                    sessions_ended=sessions_ended,
-                    safety_backup_id=safety.backup_id,
-                )
-                await repo.finish_restore(
-                    restore_id,
-                    status=BackupStatus.completed,
-                    safety_backup_id=safety.backup_id,
-                    completed_at=clock.now(),
-                    data_list=data_list,
-                )
-                actor = _actor(data_list)
-                if actor is not None:
-                    await record_admin_action(
-                        db,
-                        actor,
-                        "restore.complete",
-                        "restore",
-                        restore_id,
-                        after={"backup_id": restore.backup_source_id, "file_name": path.name},
-                    )
-            changed = True
-            if not cms_in_transaction:
-                async with get_sessionmaker()() as db:
-                    await cms_service.import_documents(db, documents)
-        finally:
-            reader.close()
-    except Exception as exc:
-        detail = exc.detail if isinstance(exc, InvalidBackup) else f"{type(exc).__name__}: {exc}"
-        if changed:
-            outcome = "the tables were restored but the CMS content was not"
-        elif safety is not None:
-            outcome = f"nothing was changed (safety backup {safety.backup_id} was taken)"
-        else:
-            outcome = "nothing was changed"
-        log.warning("restore_failed", restore_id=restore_id, error=detail)
-        async with get_sessionmaker()() as db, db.begin():
-            await BackupRepository(db).finish_restore(
-                restore_id,
-                status=BackupStatus.failed,
-                safety_backup_id=safety.backup_id if safety else None,
-                error=f"{detail}; {outcome}"[:2000],
-                completed_at=clock.now(),
-            )
-        return BackupStatus.failed
-    async with get_sessionmaker()() as db, db.begin():
-        removed = await BackupRepository(db).rotate(get_settings().max_backups)
-    for old in removed:
-        with contextlib.suppress(NexaError):
-            _remove_file(Path(old))
-    log.info("restore_completed", restore_id=restore_id, safety_backup_id=safety.backup_id)
-    return BackupStatus.completed

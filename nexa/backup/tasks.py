@@ -5,7 +5,7 @@ from __future__ import annotations
 import procrastinate
 import structlog
 
-from nexa.backup import service
+from nexa.backup import runner, service
 from nexa.core import clock
 from nexa.core.db import unit_of_work
 
@@ -15,13 +15,13 @@ log = structlog.get_logger("nexa.backup.tasks")
 
 @blueprint.task(name="run_backup")
 async def run_backup(backup_id: int) -> str | None:
-    status = await service.run_backup_job(backup_id)
+    status = await runner.run_backup_job(backup_id)
     return status.value if status else None
 
 
 @blueprint.task(name="run_restore")
 async def run_restore(restore_id: int) -> str | None:
-    status = await service.run_restore_job(restore_id)
+    status = await runner.run_restore_job(restore_id)
     return status.value if status else None
 
 

@@ -22,7 +22,16 @@ from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, Conflict
 from nexa.core.security import hash_password
-from nexa.synthetic.repository import SEEDED_TABLES, SyntheticRepository, vacuum_analyze
+from nexa.synthetic import (
+    bulk_load,
+    catalogue,
+    notifications,
+    planning,
+    postpaid,
+    prepaid,
+    referrals,
+)
+from nexa.synthetic import customers as synthetic_customers  # `customers` is a count here
 
 SYNTHETIC_PASSWORD = "synthetic-pass-1"  # published on purpose: it is test data
 MAX_CUSTOMERS, MAX_TRANSACTIONS = 5_000_000, 50_000_000
@@ -52,58 +61,57 @@ async def seed_synthetic(
         raise SyntheticRefused(f"customers must be between 10 and {MAX_CUSTOMERS}")
     if not 10 <= transactions <= MAX_TRANSACTIONS:
         raise SyntheticRefused(f"transactions must be between 10 and {MAX_TRANSACTIONS}")
-    synthetic = SyntheticRepository(db)
-    if await synthetic.synthetic_numbers_taken():
+    if await synthetic_customers.synthetic_numbers_taken(db):
         raise SyntheticDataPresent(
             "Synthetic customers (numbers 6xxxxxxxxx) exist already: seed an empty database"
         )
     now = (now or clock.now()).replace(microsecond=0)
     start = now - timedelta(days=365)
-    await synthetic.prepare(seed)
-    await synthetic.add_catalogue(now, start)
+    await planning.prepare(db, seed)
+    await catalogue.add_catalogue(db, now, start)
     pool = max(50, customers // 5)  # other numbers customers recharge (family, friends)
     # ~5 % postpaid customers, but their bills (at most 12 each) stay under 6 % of purchases
-    postpaid = min(customers // 20, transactions * 6 // 100 // 12)
-    every = math.ceil(customers / postpaid) if postpaid else 0
-    await synthetic.add_customers(
-        customers, pool, every, await hash_password(SYNTHETIC_PASSWORD), now, start
+    postpaid_customers = min(customers // 20, transactions * 6 // 100 // 12)
+    every = math.ceil(customers / postpaid_customers) if postpaid_customers else 0
+    await synthetic_customers.add_customers(
+        db, customers, pool, every, await hash_password(SYNTHETIC_PASSWORD), now, start
     )
-    await synthetic.plan_postpaid(now)
-    bills = await synthetic.paid_bill_count()
-    await synthetic.plan_referrals(now, max_completed=transactions * 5 // 100)
-    first_purchases = await synthetic.completed_referral_count()
+    await postpaid.plan_postpaid(db, now)
+    bills = await postpaid.paid_bill_count(db)
+    await referrals.plan_referrals(db, now, max_completed=transactions * 5 // 100)
+    first_purchases = await referrals.completed_referral_count(db)
     topups = transactions * 8 // 100
-    await synthetic.plan_base_purchases(
-        transactions - bills - topups - first_purchases, customers, pool, now, start
+    await prepaid.plan_base_purchases(
+        db, transactions - bills - topups - first_purchases, customers, pool, now, start
     )
-    await synthetic.plan_base_subscriptions(now)
-    await synthetic.plan_topups(topups, now)
-    await synthetic.add_bill_payments()
-    await synthetic.number_in_time_order()
+    await prepaid.plan_base_subscriptions(db, now)
+    await prepaid.plan_topups(db, topups, now)
+    await postpaid.add_bill_payments(db)
+    await bulk_load.number_in_time_order(db)
     # a bulk load: the big tables' plain indexes are built once at the end, and their
     # foreign keys added back then, which checks every row in one pass (unique indexes,
     # primary keys and CHECK constraints stay and check each row as it comes)
-    indexes = await synthetic.drop_secondary_indexes(BULK_TABLES)
-    foreign_keys = await synthetic.drop_foreign_keys(BULK_TABLES)
-    await synthetic.write_transactions()
-    await synthetic.write_subscriptions(now)
-    await synthetic.write_postpaid(now)
-    await synthetic.write_referrals(now)
-    before = await synthetic.last_notification_id()
-    await synthetic.write_notifications(now)
-    await synthetic.create_indexes(indexes)
-    await synthetic.add_foreign_keys(foreign_keys)
-    counts = await synthetic.counts()
-    counts["notifications"] = await synthetic.notification_count_since(before)
+    indexes = await bulk_load.drop_secondary_indexes(db, BULK_TABLES)
+    foreign_keys = await bulk_load.drop_foreign_keys(db, BULK_TABLES)
+    await bulk_load.write_transactions(db)
+    await prepaid.write_subscriptions(db, now)
+    await postpaid.write_postpaid(db, now)
+    await referrals.write_referrals(db, now)
+    before = await notifications.last_notification_id(db)
+    await notifications.write_notifications(db, now)
+    await bulk_load.create_indexes(db, indexes)
+    await bulk_load.add_foreign_keys(db, foreign_keys)
+    counts = await planning.planned_counts(db)
+    counts["notifications"] = await notifications.notification_count_since(db, before)
     # the closed days summed at once, as the sales-summary job would
     counts["summarized_days"] = 0
     while days := await analytics_service.refresh_summary(db, now):
         counts["summarized_days"] += days
-    await synthetic.finish()
+    await planning.finish(db)
     return counts
 
 
 async def refresh_statistics(connection: AsyncConnection) -> None:
     """VACUUM ANALYZE the seeded tables (an autocommit connection): planner statistics and
     the visibility map that index-only scans need."""
-    await vacuum_analyze(connection, SEEDED_TABLES)
+    await planning.vacuum_analyze(connection, planning.SEEDED_TABLES)

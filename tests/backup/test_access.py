@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.backup import service
+from nexa.backup import runner, service
 from nexa.backup.repository import RESTORE_RUN_LOCK, backup_run_lock
 from nexa.core import clock
 from nexa.models import Backup, BackupStatus, BackupType, Restore
@@ -94,7 +94,7 @@ async def test_a_restore_left_behind_by_a_stopped_process_does_not_block_the_nex
     url = f"{BASE}/restore/{backup.backup_id}"
     running = await _restore_row(db, BackupStatus.running)
     # while a process holds the run lock, the running restore is alive: 409
-    async with service._holding(RESTORE_RUN_LOCK):
+    async with runner.hold_lock(RESTORE_RUN_LOCK):
         busy = await client.post(url, headers=admin_login.headers, json={"confirm": True})
     assert busy.status_code == 409 and busy.json()["code"] == "restore_in_progress"
     # nobody holds it: the row was left by a stopped process; so is a pending one without job
@@ -119,7 +119,7 @@ async def test_a_running_backup_is_deleted_only_when_nobody_is_writing_it(
     assert row is not None
     row.status = BackupStatus.running
     await db.flush()
-    async with service._holding(backup_run_lock(backup_id)):
+    async with runner.hold_lock(backup_run_lock(backup_id)):
         busy = await client.delete(f"{BASE}/backup/{backup_id}", headers=admin_login.headers)
     assert busy.status_code == 409 and busy.json()["code"] == "backup_in_progress"
     deleted = await client.delete(f"{BASE}/backup/{backup_id}", headers=admin_login.headers)
