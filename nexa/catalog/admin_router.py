@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from nexa.auth.dependencies import CurrentAdmin
-from nexa.catalog import service
+from nexa.catalog import categories, offers, plans
 from nexa.catalog.repository import PlanFilters
 from nexa.catalog.schemas import (
     CategoryCreate,
@@ -45,28 +45,28 @@ OFFERS: Tags = ["Offer Management"]
 
 @router.get("/categories/", response_model=list[CategoryResponse], tags=CATEGORIES)
 async def get_categories(db: SessionDep, page: PageParams) -> list[Category]:
-    rows, total = await service.list_categories(db, skip=page.skip, limit=page.limit)
+    rows, total = await categories.list_categories(db, skip=page.skip, limit=page.limit)
     page.set_total(total)
     return rows
 
 
 @router.post("/categories/", response_model=CategoryResponse, tags=CATEGORIES)
 async def create_category(data: CategoryCreate, db: SessionDep, admin: CurrentAdmin) -> Category:
-    return await service.create_category(db, data, admin)
+    return await categories.create_category(db, data, admin)
 
 
 @router.put("/categories/{category_id}", response_model=CategoryResponse, tags=CATEGORIES)
 async def update_category(
     category_id: Annotated[DbId, Path()], data: CategoryCreate, db: SessionDep, admin: CurrentAdmin
 ) -> Category:
-    return await service.update_category(db, category_id, data, admin)
+    return await categories.update_category(db, category_id, data, admin)
 
 
 @router.delete("/categories/{category_id}", response_model=Message, tags=CATEGORIES)
 async def delete_category(
     category_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> Message:
-    await service.delete_category(db, category_id, admin)
+    await categories.delete_category(db, category_id, admin)
     return Message(message="Category deleted successfully")
 
 
@@ -75,7 +75,7 @@ async def delete_category(
 
 @router.post("/plans/", response_model=PlanResponse, tags=PLANS)
 async def create_plan(data: PlanCreate, db: SessionDep, admin: CurrentAdmin) -> PlanResponse:
-    return await service.create_plan(db, data, admin)
+    return await plans.create_plan(db, data, admin)
 
 
 @router.get("/plans/", response_model=list[PlanResponse], tags=PLANS)
@@ -88,7 +88,7 @@ async def get_plans(
     status: Annotated[PlanStatusInput | None, Query(description="Filter by status")] = None,
     include_deleted: Annotated[bool, Query(description="Also list deleted plans")] = False,
 ) -> list[PlanResponse]:
-    rows, total = await service.list_plans(
+    rows, total = await plans.list_plans(
         db,
         PlanFilters(
             plan_id=plan_id,
@@ -108,14 +108,14 @@ async def get_plans(
 async def update_plan(
     plan_id: Annotated[DbId, Path()], data: PlanUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> PlanResponse:
-    return await service.update_plan(db, plan_id, data, admin)
+    return await plans.update_plan(db, plan_id, data, admin)
 
 
 @router.delete("/plans/{plan_id}", response_model=Message, tags=PLANS)
 async def delete_plan(
     plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> Message:
-    await service.delete_plan(db, plan_id, admin)
+    await plans.delete_plan(db, plan_id, admin)
     return Message(message="Plan deleted successfully")
 
 
@@ -123,14 +123,14 @@ async def delete_plan(
 async def activate_plan(
     plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> PlanResponse:
-    return await service.set_plan_status(db, plan_id, PlanStatus.active, admin)
+    return await plans.set_plan_status(db, plan_id, PlanStatus.active, admin)
 
 
 @router.post("/plans/{plan_id}/deactivate", response_model=PlanResponse, tags=PLANS)
 async def deactivate_plan(
     plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> PlanResponse:
-    return await service.set_plan_status(db, plan_id, PlanStatus.inactive, admin)
+    return await plans.set_plan_status(db, plan_id, PlanStatus.inactive, admin)
 
 
 # --- offers ----------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ async def deactivate_plan(
 
 @router.post("/offers/", response_model=OfferResponse, tags=OFFERS)
 async def create_offer(data: OfferCreate, db: SessionDep, admin: CurrentAdmin) -> OfferResponse:
-    return await service.create_offer(db, data, admin)
+    return await offers.create_offer(db, data, admin)
 
 
 @router.get("/offers/", response_model=list[OfferResponse], tags=OFFERS)
@@ -151,7 +151,7 @@ async def get_offers(
         OfferStatusInput | None, Query(description="Filter by status (active/inactive/expired)")
     ] = None,
 ) -> list[OfferResponse]:
-    rows, total = await service.list_offers(
+    rows, total = await offers.list_offers(
         db, offer_id=offer_id, plan_id=plan_id, status=status, skip=page.skip, limit=page.limit
     )
     page.set_total(total)
@@ -162,7 +162,7 @@ async def get_offers(
 async def create_offer_with_discount(
     data: OfferCreateWithDiscount, db: SessionDep, admin: CurrentAdmin
 ) -> OfferResponse:
-    return await service.create_offer_with_discount(db, data, admin)
+    return await offers.create_offer_with_discount(db, data, admin)
 
 
 @router.get("/offers/calculate-discount", response_model=DiscountCalculationResponse, tags=OFFERS)
@@ -174,12 +174,12 @@ async def calculate_discount(
         Query(description="Discount percentage (0-100)", max_digits=12, allow_inf_nan=False),
     ],
 ) -> DiscountCalculationResponse:
-    return await service.calculate_discount(db, plan_id, discount_percentage)
+    return await offers.calculate_discount(db, plan_id, discount_percentage)
 
 
 @router.get("/offers/active", response_model=list[OfferResponse], tags=OFFERS)
 async def get_active_offers(db: SessionDep, page: PageParams) -> list[OfferResponse]:
-    rows, total = await service.list_offers(
+    rows, total = await offers.list_offers(
         db, status=OfferStatus.active, skip=page.skip, limit=page.limit
     )
     page.set_total(total)
@@ -190,12 +190,12 @@ async def get_active_offers(db: SessionDep, page: PageParams) -> list[OfferRespo
 async def update_offer(
     offer_id: Annotated[DbId, Path()], data: OfferUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> OfferResponse:
-    return await service.update_offer(db, offer_id, data, admin)
+    return await offers.update_offer(db, offer_id, data, admin)
 
 
 @router.delete("/offers/{offer_id}", response_model=Message, tags=OFFERS)
 async def delete_offer(
     offer_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
 ) -> Message:
-    await service.delete_offer(db, offer_id, admin)
+    await offers.delete_offer(db, offer_id, admin)
     return Message(message="Offer deleted successfully")

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from nexa.catalog import service
+from nexa.catalog import plans
 from nexa.catalog.repository import OfferRepository, PlanFilters
 from nexa.catalog.schemas import PlanResponseForCustomer
 from nexa.core import clock
@@ -64,10 +64,10 @@ async def plan_page(db: AsyncSession, filters: PlanFilters, *, skip: int, limit:
     if cached is not None and cached.fresh_at(now):
         return cached
     generation = plan_pages.generation()
-    plans, total = await service.list_plans_for_customer(db, filters, skip=skip, limit=limit)
+    listing, total = await plans.list_plans_for_customer(db, filters, skip=skip, limit=limit)
     boundary = await OfferRepository(db).next_validity_boundary(now)
     page = CachedPage(
-        body=_plan_list.dump_json(plans),
+        body=_plan_list.dump_json(listing),
         total=total,
         filled_at=now,
         fresh_until=min(now + MAX_AGE, boundary) if boundary else now + MAX_AGE,

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.catalog.schemas import SellablePlan
 from nexa.core import sql
-from nexa.models import Category, Offer, Plan, PlanStatus, PlanType, Transaction
+from nexa.models import Category, Offer, Plan, PlanStatus, PlanType
 
 
 class CategoryRepository:
@@ -110,21 +111,6 @@ class PlanFilters:
         if self.max_price is not None:
             conditions.append(Plan.price <= self.max_price)
         return conditions
-
-
-@dataclass(frozen=True)
-class SellablePlan:
-    plan_id: int
-    plan_name: str
-    plan_type: PlanType
-    is_topup: bool
-    price: Decimal
-    validity_days: int
-    data_allowance_mb: int | None
-    daily_data_limit_mb: int | None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "plan_type", PlanType(self.plan_type))
 
 
 @dataclass(frozen=True)
@@ -229,12 +215,21 @@ class PlanRepository:
         rows = (await self.session.execute(query)).all()
         return [PlanWithBestOffer(*row) for row in rows], int(total)
 
-    async def has_transactions(self, plan_id: int) -> bool:
-        return (
-            await self.session.execute(
-                select(Transaction.transaction_id).where(Transaction.plan_id == plan_id).limit(1)
+    async def postpaid(self, *, addons: bool, plan_id: int | None) -> list[Plan]:
+        """Postpaid base plans (or add-ons) on sale, cheapest first."""
+        query = (
+            select(Plan)
+            .where(
+                Plan.plan_type == PlanType.postpaid,
+                Plan.is_topup.is_(addons),
+                Plan.status == PlanStatus.active,
+                Plan.deleted_at.is_(None),
             )
-        ).first() is not None
+            .order_by(Plan.price, Plan.plan_id)
+        )
+        if plan_id is not None:
+            query = query.where(Plan.plan_id == plan_id)
+        return list((await self.session.execute(query)).scalars())
 
     async def highest_live_offer_price(self, plan_id: int, now: datetime) -> Decimal | None:
         """The highest price among the plan's non-deleted offers that have not expired."""

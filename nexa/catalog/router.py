@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from nexa.auth.dependencies import CustomerPrincipal
-from nexa.catalog import cache, service
+from nexa.catalog import cache, categories, offers
 from nexa.catalog.repository import PlanFilters
 from nexa.catalog.schemas import (
     CategoryForCustomer,
@@ -31,11 +31,11 @@ async def get_categories(
     customer: CustomerPrincipal, db: SessionDep, page: PageParams
 ) -> list[Category]:
     """Every category, ordered by name."""
-    categories, total = await service.list_categories(
+    found, total = await categories.list_categories(
         db, skip=page.skip, limit=page.limit, by_name=True
     )
     page.set_total(total)
-    return categories
+    return found
 
 
 @router.get("/plans", response_model=list[PlanResponseForCustomer])
@@ -81,8 +81,8 @@ async def get_offers_for_customer(
     plan_id: Annotated[DbId | None, Query(description="Filter by plan")] = None,
 ) -> list[OfferResponseForCustomer]:
     """Offers valid now on plans that are on sale."""
-    offers, total = await service.list_offers_for_customer(
+    found, total = await offers.list_offers_for_customer(
         db, plan_id=plan_id, skip=page.skip, limit=page.limit
     )
     page.set_total(total)
-    return offers
+    return found

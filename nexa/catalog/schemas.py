@@ -8,6 +8,7 @@ Money is `Decimal` (at most 2 decimals in, 2 decimals out). Data is stored in in
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -365,3 +366,19 @@ class DiscountCalculationResponse(Schema):
     discount_percentage: Money
     discounted_price: Money
     amount_saved: Money
+
+
+# what a purchase needs of a plan (read straight from the driver on the purchase path)
+@dataclass(frozen=True)
+class SellablePlan:
+    plan_id: int
+    plan_name: str
+    plan_type: PlanType
+    is_topup: bool
+    price: Decimal
+    validity_days: int
+    data_allowance_mb: int | None
+    daily_data_limit_mb: int | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan_type", PlanType(self.plan_type))

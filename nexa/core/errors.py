@@ -25,6 +25,12 @@ class NexaError(Exception):
     # payment is recorded, a reused refresh token revokes its session)
     commit_changes = False
 
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
+        """`class PlanNotFound(NotFound, code="plan_not_found"): ...` declares an error."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
     def __init__(
         self,
         detail: str,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query
 
 from nexa.auth.dependencies import CurrentAdmin
 from nexa.core.db import SessionDep
-from nexa.core.pagination import PageParams
+from nexa.core.pagination import PageParams, at_most
 from nexa.core.schemas import DbId
 from nexa.customer import service
 from nexa.customer.schemas import (
@@ -29,8 +29,12 @@ async def get_customers(
     phone_number: Annotated[str | None, Query(max_length=20)] = None,
     full_name: Annotated[str | None, Query(max_length=255)] = None,
     account_status: AccountStatus | None = None,
-    days_inactive_min: Annotated[int | None, Query(ge=0, le=100_000)] = None,
-    days_inactive_max: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    days_inactive_min: Annotated[
+        int | None, at_most(100_000, "Minimum days inactive", ge=0)
+    ] = None,
+    days_inactive_max: Annotated[
+        int | None, at_most(100_000, "Maximum days inactive", ge=0)
+    ] = None,
     search_term: Annotated[str | None, Query(max_length=255)] = None,
 ) -> list[CustomerDetailResponse]:
     """Search customers (name or number), filter by status and inactivity; newest first."""

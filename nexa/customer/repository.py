@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -18,6 +19,11 @@ from nexa.models import (
     SubscriptionStatus,
     Transaction,
 )
+
+
+def ids_with_phone_containing(fragment: str) -> Select[int]:
+    """The ids of the customers whose number contains `fragment` (deleted ones too)."""
+    return select(Customer.customer_id).where(Customer.phone_number.contains(fragment))
 
 
 class CustomerRepository:
@@ -42,6 +48,24 @@ class CustomerRepository:
                 )
             )
         ).scalar_one_or_none()
+
+    async def contacts(self, customer_ids: Collection[int]) -> list[Customer]:
+        if not customer_ids:
+            return []
+        rows = await self.session.execute(
+            select(Customer).where(Customer.customer_id.in_(set(customer_ids)))
+        )
+        return list(rows.scalars())
+
+    async def ids_by_phone(self, phone_numbers: Collection[str]) -> dict[str, int]:
+        if not phone_numbers:
+            return {}
+        rows = await self.session.execute(
+            select(Customer.phone_number, Customer.customer_id).where(
+                Customer.phone_number.in_(set(phone_numbers)), Customer.deleted_at.is_(None)
+            )
+        )
+        return {row.phone_number: row.customer_id for row in rows}
 
     async def phone_taken(self, phone_number: str) -> bool:
         # soft-deleted rows still hold their number (unique index)

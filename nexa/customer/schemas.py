@@ -80,6 +80,14 @@ class CustomerDetailResponse(CustomerResponse):
     status_note: str | None = None
 
 
+class CustomerContact(Schema):
+    """Who a customer is, for other domains' views."""
+
+    customer_id: int
+    full_name: str
+    phone_number: str
+
+
 class CustomerStatsResponse(Schema):
     total_customers: int
     active_customers: int

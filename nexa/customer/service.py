@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +19,9 @@ from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
 from nexa.customer.repository import CustomerRepository
+from nexa.customer.repository import ids_with_phone_containing as _ids_with_phone_containing
 from nexa.customer.schemas import (
+    CustomerContact,
     CustomerDetailResponse,
     CustomerProfileUpdate,
     CustomerRegister,
@@ -25,8 +29,11 @@ from nexa.customer.schemas import (
     CustomerStatsResponse,
     StatusChangeResponse,
 )
-from nexa.models import AccountStatus, Admin, Customer, StatusReason, UserType
+from nexa.models import AccountStatus, Customer, StatusReason, UserType
 from nexa.referral import service as referral_service
+
+if TYPE_CHECKING:
+    from nexa.models import Admin
 
 
 class PhoneAlreadyRegistered(BadRequest):
@@ -95,6 +102,23 @@ async def find(db: AsyncSession, customer_id: int) -> Customer | None:
 
 async def find_by_phone(db: AsyncSession, phone_number: str) -> Customer | None:
     return await CustomerRepository(db).get_by_phone(phone_number)
+
+
+async def contacts(db: AsyncSession, customer_ids: Collection[int]) -> dict[int, CustomerContact]:
+    """Name and number of each customer (deleted ones too: history keeps its names)."""
+    rows = await CustomerRepository(db).contacts(customer_ids)
+    return {row.customer_id: CustomerContact.model_validate(row) for row in rows}
+
+
+async def owner_ids_by_phone(db: AsyncSession, phone_numbers: Collection[str]) -> dict[str, int]:
+    """The registered customer of each of these numbers that has one."""
+    return await CustomerRepository(db).ids_by_phone(phone_numbers)
+
+
+def ids_with_phone_containing(fragment: str) -> Select[int]:
+    """A subquery of customer ids whose number contains `fragment`, for other domains'
+    set-based filters (the customer table stays this domain's business)."""
+    return _ids_with_phone_containing(fragment)
 
 
 async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None:

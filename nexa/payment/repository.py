@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import sql
-from nexa.models import DiscountType, PaymentMethod, PaymentStatus, TransactionType
+from nexa.models import DiscountType, PaymentMethod, PaymentStatus, Transaction, TransactionType
 
 
 class NewTransaction(TypedDict):
@@ -64,3 +65,22 @@ class TransactionRepository:
             " WHERE transaction_id = %(transaction_id)s",
             {"transaction_id": transaction_id, "subscription_id": subscription_id},
         )
+
+    async def of_customer(
+        self, customer_id: int, transaction_type: TransactionType
+    ) -> list[Transaction]:
+        rows = await self.session.execute(
+            select(Transaction)
+            .where(
+                Transaction.customer_id == customer_id,
+                Transaction.transaction_type == transaction_type,
+            )
+            .order_by(Transaction.transaction_date.desc(), Transaction.transaction_id.desc())
+        )
+        return list(rows.scalars())
+
+    async def any_for_plan(self, plan_id: int) -> bool:
+        found = await self.session.execute(
+            select(Transaction.transaction_id).where(Transaction.plan_id == plan_id).limit(1)
+        )
+        return found.first() is not None

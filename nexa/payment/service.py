@@ -142,3 +142,38 @@ async def charge(db: AsyncSession, payment: Charge) -> int:
 async def link_subscription(db: AsyncSession, transaction_id: int, subscription_id: int) -> None:
     """Note on the ledger row which subscription the payment bought."""
     await TransactionRepository(db).link_subscription(transaction_id, subscription_id)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment attempt as other domains' views show it."""
+
+    transaction_id: int
+    plan_id: int
+    amount: Decimal
+    payment_method: PaymentMethod
+    payment_status: PaymentStatus
+    transaction_date: datetime
+
+
+async def payments_of(
+    db: AsyncSession, customer_id: int, transaction_type: TransactionType
+) -> list[Payment]:
+    """The customer's payment attempts of one kind, newest first."""
+    rows = await TransactionRepository(db).of_customer(customer_id, transaction_type)
+    return [
+        Payment(
+            row.transaction_id,
+            row.plan_id,
+            row.final_amount,
+            row.payment_method,
+            row.payment_status,
+            row.transaction_date,
+        )
+        for row in rows
+    ]
+
+
+async def any_payment_for_plan(db: AsyncSession, plan_id: int) -> bool:
+    """Whether anybody ever paid (or tried to pay) for this plan."""
+    return await TransactionRepository(db).any_for_plan(plan_id)

@@ -9,7 +9,7 @@ from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
 from nexa.core.schemas import DbId
 from nexa.models import PostpaidStatus
-from nexa.postpaid import service
+from nexa.postpaid import admin_views
 from nexa.postpaid.schemas import (
     CustomerPostpaidHistory,
     DuePayment,
@@ -35,7 +35,7 @@ async def get_postpaid_activations(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
 ) -> list[PostpaidActivationDetailResponse]:
-    activations, total = await service.admin_activations(
+    activations, total = await admin_views.admin_activations(
         db,
         activation_id=activation_id,
         plan_id=plan_id,
@@ -58,13 +58,13 @@ async def get_postpaid_activations(
 async def validate_secondary_number_addition(
     activation_id: Annotated[DbId, Path()], db: SessionDep
 ) -> SecondaryValidation:
-    return await service.secondary_validation(db, activation_id)
+    return await admin_views.secondary_validation(db, activation_id)
 
 
 @router.get("/due-payments", response_model=list[DuePayment], tags=["Postpaid Billing Management"])
 async def get_due_payments(db: SessionDep, page: PageParams) -> list[DuePayment]:
     """Activations with unpaid bills, the most urgent first."""
-    payments, total = await service.due_payments(db, skip=page.skip, limit=page.limit)
+    payments, total = await admin_views.due_payments(db, skip=page.skip, limit=page.limit)
     page.set_total(total)
     return payments
 
@@ -77,4 +77,4 @@ async def get_due_payments(db: SessionDep, page: PageParams) -> list[DuePayment]
 async def get_customer_postpaid_history(
     customer_id: Annotated[DbId, Path()], db: SessionDep
 ) -> CustomerPostpaidHistory:
-    return await service.customer_history(db, customer_id)
+    return await admin_views.customer_history(db, customer_id)

@@ -3,63 +3,32 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from decimal import Decimal
 
-from sqlalchemy import Row, Select, and_, exists, func, literal, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Select, exists, func, literal, or_, select, text, update
 
+from nexa.core.repository import Repository
 from nexa.models import (
     AddonStatus,
     BillStatus,
-    Customer,
     NotificationChannel,
     NotificationType,
-    Plan,
-    PlanStatus,
-    PlanType,
     PostpaidActivation,
     PostpaidBill,
     PostpaidDataAddon,
     PostpaidSecondaryNumber,
     PostpaidStatus,
-    Transaction,
-    TransactionType,
 )
 
 RUNNING = (PostpaidStatus.active, PostpaidStatus.suspended)
 
 
-class PostpaidRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, row: Any) -> Any:
-        self.session.add(row)
-        await self.session.flush()
-        return row
-
-    # --- plans -------------------------------------------------------------------------------
-
-    def _plans(self, *, addons: bool) -> Select[Plan]:
-        return select(Plan).where(
-            Plan.plan_type == PlanType.postpaid,
-            Plan.is_topup.is_(addons),
-            Plan.status == PlanStatus.active,
-            Plan.deleted_at.is_(None),
-        )
-
-    async def plans(self, *, addons: bool, plan_id: int | None = None) -> list[Plan]:
-        query = self._plans(addons=addons).order_by(Plan.price, Plan.plan_id)
-        if plan_id is not None:
-            query = query.where(Plan.plan_id == plan_id)
-        return list((await self.session.execute(query)).scalars())
-
-    async def plan(self, plan_id: int) -> Plan | None:
-        return await self.session.get(Plan, plan_id)
+class PostpaidRepository(Repository[PostpaidActivation]):
+    model = PostpaidActivation
 
     # --- activations -------------------------------------------------------------------------
 
-    async def get(
+    async def activation(
         self, activation_id: int, *, for_update: bool = False
     ) -> PostpaidActivation | None:
         query = select(PostpaidActivation).where(PostpaidActivation.activation_id == activation_id)
@@ -131,33 +100,22 @@ class PostpaidRepository:
 
     # --- secondary numbers ---------------------------------------------------------------------
 
-    async def secondaries(self, activation_ids: Sequence[int]) -> dict[int, list[Any]]:
-        """Current secondary numbers per activation, with the registered owner if any."""
-        grouped: dict[int, list[Any]] = defaultdict(list)
+    async def secondaries(
+        self, activation_ids: Sequence[int]
+    ) -> dict[int, list[PostpaidSecondaryNumber]]:
+        """Current secondary numbers per activation, in the order they were added."""
+        grouped: dict[int, list[PostpaidSecondaryNumber]] = defaultdict(list)
         if not activation_ids:
             return grouped
         rows = await self.session.execute(
-            select(
-                PostpaidSecondaryNumber.activation_id,
-                PostpaidSecondaryNumber.secondary_id,
-                PostpaidSecondaryNumber.phone_number,
-                PostpaidSecondaryNumber.added_date,
-                Customer.customer_id,
-            )
-            .outerjoin(
-                Customer,
-                and_(
-                    Customer.phone_number == PostpaidSecondaryNumber.phone_number,
-                    Customer.deleted_at.is_(None),
-                ),
-            )
+            select(PostpaidSecondaryNumber)
             .where(
                 PostpaidSecondaryNumber.activation_id.in_(activation_ids),
                 PostpaidSecondaryNumber.removed_at.is_(None),
             )
             .order_by(PostpaidSecondaryNumber.added_date, PostpaidSecondaryNumber.secondary_id)
         )
-        for row in rows:
+        for row in rows.scalars():
             grouped[row.activation_id].append(row)
         return grouped
 
@@ -286,8 +244,9 @@ class PostpaidRepository:
 
     async def close_due_cycles(
         self, now: datetime, cycle: timedelta, grace: timedelta, batch_size: int
-    ) -> list[Any]:
-        """Bill every active activation whose cycle ended and start its next cycle.
+    ) -> int:
+        """Bill every active activation whose cycle ended and start its next cycle; returns
+        how many were billed.
 
         One cycle per activation per call (call again until nothing is returned). An
         activation with an unpaid bill already past due at its cycle end is left for
@@ -346,9 +305,9 @@ class PostpaidRepository:
             ),
             {"now": now, "cycle": cycle, "grace": grace, "batch": batch_size},
         )
-        return list(result)
+        return len(result.all())
 
-    async def suspend_overdue(self, now: datetime) -> list[Any]:
+    async def suspend_overdue(self, now: datetime) -> list[Row[int, int, str, Decimal]]:
         """Active activations with a bill unpaid past its due date become suspended."""
         overdue = exists().where(
             PostpaidBill.activation_id == PostpaidActivation.activation_id,
@@ -368,7 +327,9 @@ class PostpaidRepository:
         )
         return list(result)
 
-    def due_reminders(self, now: datetime, ahead: timedelta, timezone: str) -> Any:
+    def due_reminders(
+        self, now: datetime, ahead: timedelta, timezone: str
+    ) -> Select[int, str, str, str, str, str]:
         """SELECT of `postpaid_due_date` push reminders for bills due within `ahead`."""
         local_due = func.timezone(timezone, PostpaidBill.due_date)
         return (
@@ -397,139 +358,3 @@ class PostpaidRepository:
                 PostpaidBill.due_date <= now + ahead,
             )
         )
-
-    # --- admin views --------------------------------------------------------------------------
-
-    async def admin_activations(
-        self,
-        *,
-        activation_id: int | None,
-        plan_id: int | None,
-        status: PostpaidStatus | None,
-        customer_phone: str | None,
-        date_from: datetime | None,
-        date_to: datetime | None,
-        skip: int,
-        limit: int,
-    ) -> tuple[list[Any], int]:
-        conditions: list[Any] = []
-        if activation_id is not None:
-            conditions.append(PostpaidActivation.activation_id == activation_id)
-        if plan_id is not None:
-            conditions.append(PostpaidActivation.plan_id == plan_id)
-        if status is not None:
-            conditions.append(PostpaidActivation.status == status)
-        if customer_phone:
-            pattern = f"%{customer_phone}%"
-            conditions.append(
-                or_(
-                    PostpaidActivation.primary_number.like(pattern),
-                    Customer.phone_number.like(pattern),
-                )
-            )
-        if date_from is not None:
-            conditions.append(PostpaidActivation.created_at >= date_from)
-        if date_to is not None:
-            conditions.append(PostpaidActivation.created_at < date_to)
-        base = (
-            select(PostpaidActivation, Plan.plan_name, Customer.full_name, Customer.phone_number)
-            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
-            .join(Customer, Customer.customer_id == PostpaidActivation.customer_id)
-            .where(*conditions)
-        )
-        total = (
-            await self.session.execute(select(func.count()).select_from(base.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            base.order_by(PostpaidActivation.activation_id.desc()).offset(skip).limit(limit)
-        )
-        return list(rows), int(total)
-
-    async def due_payments(self, skip: int, limit: int) -> tuple[list[Any], int]:
-        oldest_due = (
-            select(PostpaidBill.activation_id, func.min(PostpaidBill.due_date).label("due_date"))
-            .where(PostpaidBill.status == BillStatus.unpaid)
-            .group_by(PostpaidBill.activation_id)
-            .subquery()
-        )
-        base = (
-            select(
-                PostpaidActivation.activation_id,
-                Customer.full_name.label("customer_name"),
-                Customer.phone_number.label("customer_phone"),
-                Plan.plan_name,
-                PostpaidActivation.primary_number,
-                PostpaidActivation.total_amount_due,
-                PostpaidActivation.billing_cycle_end,
-                PostpaidActivation.status,
-                oldest_due.c.due_date,
-            )
-            .join(oldest_due, oldest_due.c.activation_id == PostpaidActivation.activation_id)
-            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
-            .join(Customer, Customer.customer_id == PostpaidActivation.customer_id)
-            .where(PostpaidActivation.status.in_(RUNNING))
-        )
-        total = (
-            await self.session.execute(select(func.count()).select_from(base.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            base.order_by(oldest_due.c.due_date, PostpaidActivation.activation_id)
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows), int(total)
-
-    async def customer_summary(self, customer_id: int) -> Row[int, str, str] | None:
-        return (
-            await self.session.execute(
-                select(Customer.customer_id, Customer.full_name, Customer.phone_number).where(
-                    Customer.customer_id == customer_id, Customer.deleted_at.is_(None)
-                )
-            )
-        ).first()
-
-    async def history(self, customer_id: int) -> tuple[list[Any], list[Any]]:
-        secondary_count = (
-            select(func.count())
-            .where(
-                PostpaidSecondaryNumber.activation_id == PostpaidActivation.activation_id,
-                PostpaidSecondaryNumber.removed_at.is_(None),
-            )
-            .scalar_subquery()
-        )
-        addon_count = (
-            select(func.count())
-            .where(
-                PostpaidDataAddon.activation_id == PostpaidActivation.activation_id,
-                PostpaidDataAddon.status == AddonStatus.active,
-            )
-            .scalar_subquery()
-        )
-        activations = await self.session.execute(
-            select(
-                PostpaidActivation,
-                Plan.plan_name,
-                secondary_count.label("secondary_numbers_count"),
-                addon_count.label("active_addons_count"),
-            )
-            .join(Plan, Plan.plan_id == PostpaidActivation.plan_id)
-            .where(PostpaidActivation.customer_id == customer_id)
-            .order_by(PostpaidActivation.created_at.desc())
-        )
-        payments = await self.session.execute(
-            select(
-                Transaction.transaction_id,
-                Plan.plan_name,
-                Transaction.final_amount.label("amount"),
-                Transaction.payment_method,
-                Transaction.payment_status,
-                Transaction.transaction_date,
-            )
-            .join(Plan, Plan.plan_id == Transaction.plan_id)
-            .where(
-                Transaction.customer_id == customer_id,
-                Transaction.transaction_type == TransactionType.postpaid_bill_payment,
-            )
-            .order_by(Transaction.transaction_date.desc())
-        )
-        return list(activations), list(payments)

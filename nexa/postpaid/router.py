@@ -8,7 +8,7 @@ from nexa.auth.dependencies import CurrentCustomer
 from nexa.core.db import SessionDep
 from nexa.core.idempotency import IdempotencyKeyHeader
 from nexa.core.schemas import DbId, Message
-from nexa.postpaid import service
+from nexa.postpaid import activations, billing, family
 from nexa.postpaid.schemas import (
     BillPaymentRequest,
     BillPaymentResponse,
@@ -37,21 +37,21 @@ BILLING, SECONDARY = "Postpaid Billing", "Postpaid - Secondary Numbers"
 async def get_postpaid_plans(
     customer: CurrentCustomer, db: SessionDep, plan_id: Annotated[DbId | None, Query()] = None
 ) -> list[PostpaidPlanResponse]:
-    return await service.list_plans(db, plan_id)
+    return await activations.list_plans(db, plan_id)
 
 
 @router.get("/usage", response_model=PostpaidUsageResponse, tags=[PLANS])
 async def get_data_usage(
     customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
 ) -> PostpaidUsageResponse:
-    return await service.usage(db, customer, activation_id)
+    return await activations.usage(db, customer, activation_id)
 
 
 @router.get("/addon-plans", response_model=list[PostpaidPlanResponse], tags=[PLANS])
 async def get_data_addon_plans(
     customer: CurrentCustomer, db: SessionDep
 ) -> list[PostpaidPlanResponse]:
-    return await service.list_addon_plans(db)
+    return await activations.list_addon_plans(db)
 
 
 @router.post("/purchase-addon", response_model=DataAddonResponse, tags=[PLANS])
@@ -62,14 +62,14 @@ async def purchase_data_addon(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> DataAddonResponse:
     """Extra data now; its price is added to this cycle's bill."""
-    return await service.purchase_addon(db, customer, data, idempotency_key)
+    return await billing.purchase_addon(db, customer, data, idempotency_key)
 
 
 @router.get("/addons", response_model=list[DataAddonResponse], tags=[PLANS])
 async def get_active_data_addons(
     customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
 ) -> list[DataAddonResponse]:
-    return await service.active_addons(db, customer, activation_id)
+    return await billing.active_addons(db, customer, activation_id)
 
 
 @router.post("/activate", response_model=PostpaidActivationResponse, tags=[ACTIVATIONS])
@@ -79,7 +79,7 @@ async def activate_postpaid_plan(
     db: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> PostpaidActivationResponse:
-    return await service.activate(db, customer, data, idempotency_key)
+    return await activations.activate(db, customer, data, idempotency_key)
 
 
 @router.get("/activation", response_model=list[PostpaidActivationResponse], tags=[ACTIVATIONS])
@@ -87,7 +87,7 @@ async def get_customer_postpaid_activations(
     customer: CurrentCustomer, db: SessionDep
 ) -> list[PostpaidActivationResponse]:
     """Activations you own, and those you are a secondary number of."""
-    return await service.my_activations(db, customer)
+    return await activations.my_activations(db, customer)
 
 
 @router.get("/bill", response_model=PostpaidBillResponse, tags=[BILLING])
@@ -95,7 +95,7 @@ async def get_postpaid_bill(
     customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
 ) -> PostpaidBillResponse:
     """The oldest unpaid bill, or the running estimate of the current cycle."""
-    return await service.current_bill(db, customer, activation_id)
+    return await billing.current_bill(db, customer, activation_id)
 
 
 @router.get("/bills", response_model=list[PostpaidBillResponse], tags=[BILLING])
@@ -103,7 +103,7 @@ async def get_postpaid_bills(
     customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
 ) -> list[PostpaidBillResponse]:
     """Every bill of the activation, newest first."""
-    return await service.bill_history(db, customer, activation_id)
+    return await billing.bill_history(db, customer, activation_id)
 
 
 @router.post("/pay-bill", response_model=BillPaymentResponse, tags=[BILLING])
@@ -114,21 +114,21 @@ async def pay_postpaid_bill(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> BillPaymentResponse:
     """Pay all unpaid bills; a suspended plan resumes at once."""
-    return await service.pay_bills(db, customer, data, idempotency_key)
+    return await billing.pay_bills(db, customer, data, idempotency_key)
 
 
 @router.get("/secondary-numbers", response_model=list[SecondaryNumberResponse], tags=[SECONDARY])
 async def get_secondary_numbers(
     customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
 ) -> list[SecondaryNumberResponse]:
-    return await service.list_secondaries(db, customer, activation_id)
+    return await family.list_secondaries(db, customer, activation_id)
 
 
 @router.post("/secondary-numbers", response_model=SecondaryNumberResponse, tags=[SECONDARY])
 async def add_secondary_number(
     data: SecondaryNumberRequest, customer: CurrentCustomer, db: SessionDep
 ) -> SecondaryNumberResponse:
-    return await service.add_secondary(db, customer, data)
+    return await family.add_secondary(db, customer, data)
 
 
 @router.delete("/secondary-numbers/{secondary_id}", response_model=Message, tags=[SECONDARY])
@@ -138,5 +138,5 @@ async def remove_secondary_number(
     db: SessionDep,
     activation_id: ActivationQuery = None,
 ) -> Message:
-    await service.remove_secondary(db, customer, secondary_id, activation_id)
+    await family.remove_secondary(db, customer, secondary_id, activation_id)
     return Message(message="Secondary number removed")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.catalog import service
+from nexa.catalog import plans, pricing, service
 from nexa.catalog.schemas import format_offer_time, parse_offer_time
 from nexa.core import clock
 from nexa.models import PlanStatus
@@ -24,8 +24,8 @@ async def test_get_plan_for_sale_only_active_non_deleted(db: AsyncSession) -> No
         with pytest.raises(service.PlanNotFound):
             await service.get_plan_for_sale(db, plan_id)
     with pytest.raises(service.PlanNotFound):
-        await service.get_plan(db, deleted.plan_id)
-    found = await service.get_plan(db, deleted.plan_id, include_deleted=True)
+        await plans.get_plan(db, deleted.plan_id)
+    found = await plans.get_plan(db, deleted.plan_id, include_deleted=True)
     assert found.plan_id == deleted.plan_id
 
 
@@ -60,7 +60,7 @@ async def test_get_offer_for_purchase_rules(db: AsyncSession) -> None:
     ],
 )
 def test_discounted_price_half_up(price: str, percentage: str, expected: str) -> None:
-    assert service.discounted_price(Decimal(price), Decimal(percentage)) == Decimal(expected)
+    assert pricing.discounted_price(Decimal(price), Decimal(percentage)) == Decimal(expected)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_discounted_price_half_up(price: str, percentage: str, expected: str) ->
     [("599.00", "499.00", "16.69"), ("755.00", "641.75", "15.00"), ("3.00", "2.00", "33.33")],
 )
 def test_discount_percentage(price: str, offer: str, expected: str) -> None:
-    assert service.discount_percentage(Decimal(price), Decimal(offer)) == Decimal(expected)
+    assert pricing.discount_percentage(Decimal(price), Decimal(offer)) == Decimal(expected)
 
 
 def test_offer_time_strings_use_the_business_time_zone() -> None:

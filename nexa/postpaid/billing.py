@@ -1,0 +1,308 @@
+"""Postpaid money: data add-ons charged on the bill, bills and their payment, and the jobs
+that close cycles into bills, suspend overdue lines and remind before the due date."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.catalog import service as catalog_service
+from nexa.core import clock
+from nexa.core.config import get_settings
+from nexa.core.errors import BadRequest, NotFound
+from nexa.core.schemas import mb_to_gb
+from nexa.models import (
+    AddonStatus,
+    BillStatus,
+    NotificationType,
+    PostpaidBill,
+    PostpaidDataAddon,
+    PostpaidStatus,
+    TransactionType,
+)
+from nexa.notification import service as notification_service
+from nexa.notification.service import Alert
+from nexa.payment import service as payment_service
+from nexa.payment.service import Charge
+from nexa.postpaid.activations import (
+    ActivationSuspended,
+    cycle_length,
+    grace_period,
+    owned_activation,
+    viewable_activation,
+)
+from nexa.postpaid.repository import PostpaidRepository
+from nexa.postpaid.schemas import (
+    BillLineItem,
+    BillPaymentRequest,
+    BillPaymentResponse,
+    DataAddonPurchaseRequest,
+    DataAddonResponse,
+    PostpaidBillResponse,
+)
+
+if TYPE_CHECKING:
+    from nexa.models import Customer
+
+BATCH_SIZE = 200
+
+
+class AddonPlanNotFound(NotFound, code="addon_plan_not_found"): ...
+
+
+class NothingDue(BadRequest, code="nothing_due"): ...
+
+
+# --- add-ons ----------------------------------------------------------------------------------
+
+
+def addon_response(addon: PostpaidDataAddon) -> DataAddonResponse:
+    return DataAddonResponse(
+        addon_id=addon.addon_id,
+        addon_name=addon.addon_name,
+        data_amount_gb=mb_to_gb(addon.data_amount_mb) or Decimal(0),
+        data_amount_mb=addon.data_amount_mb,
+        data_remaining_mb=addon.data_remaining_mb,
+        data_remaining_gb=mb_to_gb(addon.data_remaining_mb) or Decimal(0),
+        addon_price=addon.addon_price,
+        purchased_date=addon.purchased_date,
+        valid_until=addon.valid_until,
+        status=addon.status,
+    )
+
+
+async def purchase_addon(
+    db: AsyncSession,
+    customer: Customer,
+    data: DataAddonPurchaseRequest,
+    idempotency_key: str | None,
+) -> DataAddonResponse:
+    """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
+    return await payment_service.idempotent(
+        db,
+        customer.customer_id,
+        idempotency_key,
+        "POST /customer/postpaid/purchase-addon",
+        lambda: data.model_dump(mode="json"),
+        lambda: _purchase_addon(db, customer, data),
+    )
+
+
+async def _purchase_addon(
+    db: AsyncSession, customer: Customer, data: DataAddonPurchaseRequest
+) -> DataAddonResponse:
+    activation = await owned_activation(db, customer, data.activation_id, for_update=True)
+    if activation.status != PostpaidStatus.active:
+        raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
+    repository = PostpaidRepository(db)
+    plans = await catalog_service.postpaid_plans(db, addons=True, plan_id=data.plan_id)
+    if not plans:
+        raise AddonPlanNotFound(f"Plan {data.plan_id} is not an available postpaid add-on")
+    plan = plans[0]
+    amount = plan.data_allowance_mb or 0
+    addon = await repository.add(
+        PostpaidDataAddon(
+            activation_id=activation.activation_id,
+            plan_id=plan.plan_id,
+            addon_name=plan.plan_name,
+            data_amount_mb=amount,
+            data_remaining_mb=amount,
+            addon_price=plan.price,
+            purchased_date=clock.now(),
+            valid_until=activation.billing_cycle_end,
+            status=AddonStatus.active if amount > 0 else AddonStatus.fully_used,
+        )
+    )
+    return addon_response(addon)
+
+
+async def active_addons(
+    db: AsyncSession, customer: Customer, activation_id: int | None
+) -> list[DataAddonResponse]:
+    activation = await viewable_activation(db, customer, activation_id)
+    addons = await PostpaidRepository(db).addons(
+        [activation.activation_id], status=AddonStatus.active
+    )
+    return [addon_response(addon) for addon in addons[activation.activation_id]]
+
+
+# --- bills and payment ------------------------------------------------------------------------
+
+
+async def _bill_response(db: AsyncSession, bill: PostpaidBill) -> PostpaidBillResponse:
+    addons = await PostpaidRepository(db).addons_of_bill(bill.bill_id)
+    return PostpaidBillResponse(
+        activation_id=bill.activation_id,
+        bill_id=bill.bill_id,
+        status=bill.status,
+        billing_cycle_start=bill.cycle_start,
+        billing_cycle_end=bill.cycle_end,
+        base_amount=bill.base_amount,
+        addon_charges=bill.addon_charges,
+        total_amount_due=bill.total_amount,
+        due_date=bill.due_date,
+        paid_at=bill.paid_at,
+        line_items=[
+            BillLineItem(description="Monthly plan", amount=bill.base_amount),
+            *(
+                BillLineItem(description=f"Add-on: {a.addon_name}", amount=a.addon_price)
+                for a in addons
+            ),
+        ],
+    )
+
+
+async def current_bill(
+    db: AsyncSession, customer: Customer, activation_id: int | None
+) -> PostpaidBillResponse:
+    """The oldest unpaid bill, or else the running estimate of the current cycle."""
+    activation = await viewable_activation(db, customer, activation_id)
+    repository = PostpaidRepository(db)
+    unpaid = await repository.bills(activation.activation_id, unpaid_only=True)
+    if unpaid:
+        return await _bill_response(db, unpaid[0])
+    addons = await repository.unbilled_addons(activation.activation_id)
+    charges = sum((a.addon_price for a in addons), Decimal("0.00"))
+    return PostpaidBillResponse(
+        activation_id=activation.activation_id,
+        billing_cycle_start=activation.billing_cycle_start,
+        billing_cycle_end=activation.billing_cycle_end,
+        base_amount=activation.base_amount,
+        addon_charges=charges,
+        total_amount_due=activation.base_amount + charges,
+        due_date=activation.billing_cycle_end + grace_period(),
+        is_estimate=True,
+        line_items=[
+            BillLineItem(description="Monthly plan", amount=activation.base_amount),
+            *(
+                BillLineItem(description=f"Add-on: {a.addon_name}", amount=a.addon_price)
+                for a in addons
+            ),
+        ],
+    )
+
+
+async def bill_history(
+    db: AsyncSession, customer: Customer, activation_id: int | None
+) -> list[PostpaidBillResponse]:
+    activation = await viewable_activation(db, customer, activation_id)
+    bills = await PostpaidRepository(db).bills(activation.activation_id)
+    return [await _bill_response(db, bill) for bill in reversed(bills)]
+
+
+async def pay_bills(
+    db: AsyncSession, customer: Customer, data: BillPaymentRequest, idempotency_key: str | None
+) -> BillPaymentResponse:
+    """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
+    return await payment_service.idempotent(
+        db,
+        customer.customer_id,
+        idempotency_key,
+        "POST /customer/postpaid/pay-bill",
+        lambda: data.model_dump(mode="json"),
+        lambda: _pay_bills(db, customer, data),
+    )
+
+
+async def _pay_bills(
+    db: AsyncSession, customer: Customer, data: BillPaymentRequest
+) -> BillPaymentResponse:
+    activation = await viewable_activation(db, customer, data.activation_id, for_update=True)
+    repository = PostpaidRepository(db)
+    bills = await repository.bills(activation.activation_id, unpaid_only=True, for_update=True)
+    if not bills:
+        raise NothingDue("Nothing is due: the current cycle is billed when it ends")
+    amount = sum((bill.total_amount for bill in bills), Decimal("0.00"))
+    now = clock.now()
+    transaction_id = await payment_service.charge(
+        db,
+        Charge(
+            payer_id=customer.customer_id,
+            plan_id=activation.plan_id,
+            recipient_phone_number=activation.primary_number,
+            transaction_type=TransactionType.postpaid_bill_payment,
+            payment_method=data.payment_method,
+            original_amount=amount,
+            bill_id=bills[-1].bill_id,
+            description=f"the postpaid bill of {activation.primary_number}",
+            at=now,
+        ),
+    )
+    for bill in bills:
+        bill.status = BillStatus.paid
+        bill.paid_at = now
+        bill.paid_transaction_id = transaction_id
+    activation.total_amount_due = Decimal("0.00")
+    resumed = activation.status == PostpaidStatus.suspended
+    if resumed:
+        # service resumes with a fresh cycle from the moment of payment
+        await repository.expire_open_addons(activation.activation_id)
+        activation.status = PostpaidStatus.active
+        activation.suspended_at = None
+        activation.billing_cycle_start = now
+        activation.billing_cycle_end = now + cycle_length()
+        activation.base_balance_mb = activation.base_data_allowance_mb
+        activation.data_used_mb = 0
+    await notification_service.notify(
+        db,
+        Alert(
+            customer.customer_id,
+            NotificationType.payment_success,
+            "Bill paid",
+            f"₹{amount} paid for {activation.primary_number}."
+            + (" Your postpaid service is active again." if resumed else ""),
+        ),
+    )
+    await db.flush()
+    return BillPaymentResponse(
+        message="Bill paid" + ("; service resumed" if resumed else ""),
+        activation_id=activation.activation_id,
+        primary_number=activation.primary_number,
+        transaction_id=transaction_id,
+        amount_paid=amount,
+        bills_paid=[bill.bill_id for bill in bills],
+        status=activation.status,
+    )
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+async def close_due_cycles(db: AsyncSession, now: datetime | None = None) -> int:
+    """Bill ended cycles and start the next ones (one batch; 0 = nothing left)."""
+    return await PostpaidRepository(db).close_due_cycles(
+        now or clock.now(), cycle_length(), grace_period(), BATCH_SIZE
+    )
+
+
+async def suspend_overdue(db: AsyncSession, now: datetime | None = None) -> int:
+    """Unpaid past the due date: suspended, and the owner is told (once per suspension)."""
+    now = now or clock.now()
+    suspended = await PostpaidRepository(db).suspend_overdue(now)
+    await notification_service.notify(
+        db,
+        *(
+            Alert(
+                row.customer_id,
+                NotificationType.postpaid_due_date,
+                "Postpaid service suspended",
+                f"Your bill of ₹{row.total_amount_due} for {row.primary_number} is overdue; "
+                "the service is suspended until it is paid.",
+                dedupe_key=f"postpaid_suspended:{row.activation_id}:{now.isoformat()}",
+            )
+            for row in suspended
+        ),
+    )
+    return len(suspended)
+
+
+async def send_due_reminders(db: AsyncSession, now: datetime | None = None) -> int:
+    """One `postpaid_due_date` push per bill, NEXA_POSTPAID_REMINDER_DAYS before it is due."""
+    settings = get_settings()
+    query = PostpaidRepository(db).due_reminders(
+        now or clock.now(), timedelta(days=settings.postpaid_reminder_days), settings.timezone
+    )
+    return await notification_service.notify_from_select(db, query)
