@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from nexa.catalog.schemas import SellablePlan
 from nexa.core import sql
@@ -125,6 +126,11 @@ class PlanWithBestOffer:
 def _valid_at(now: datetime) -> list[Any]:
     """A non-deleted offer whose validity (both bounds inclusive) contains `now`."""
     return [Offer.deleted_at.is_(None), Offer.valid_from <= now, Offer.valid_until >= now]
+
+
+def plan_name_of(plan_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[str]:
+    """The name of the plan `plan_id` names, as a correlated subquery."""
+    return select(Plan.plan_name).where(Plan.plan_id == plan_id).scalar_subquery()
 
 
 class PlanRepository:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement, ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from nexa.catalog.offers import (
     OfferForAnotherPlan,
@@ -19,6 +21,7 @@ from nexa.catalog.offers import (
 )
 from nexa.catalog.plans import PlanNotFound, get_plan_for_sale
 from nexa.catalog.repository import PlanRepository
+from nexa.catalog.repository import plan_name_of as _plan_name_of
 from nexa.catalog.schemas import SellablePlan
 
 if TYPE_CHECKING:
@@ -33,6 +36,7 @@ __all__ = [
     "find_plan",
     "get_offer_for_purchase",
     "get_plan_for_sale",
+    "plan_name_of",
     "plan_names",
     "postpaid_plans",
 ]
@@ -41,6 +45,12 @@ __all__ = [
 async def plan_names(db: AsyncSession, plan_ids: Collection[int]) -> dict[int, str]:
     """Plan names by id (deleted plans included: history keeps its names)."""
     return await PlanRepository(db).names(plan_ids)
+
+
+def plan_name_of(plan_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[str]:
+    """The plan's name as a correlated subquery, for other domains' set-based SQL (e.g. an
+    alert message built in one INSERT … SELECT)."""
+    return _plan_name_of(plan_id)
 
 
 async def find_plan(db: AsyncSession, plan_id: int) -> Plan | None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
 from nexa.core.config import get_settings
-from nexa.customer.repository import CustomerRepository
-from nexa.models import AccountStatus, NotificationType
+from nexa.customer.repository import CustomerRepository, WarningLevel
+from nexa.models import AccountStatus, Customer, NotificationType
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
+from nexa.payment import service as payment_service
+from nexa.postpaid import service as postpaid_service
+from nexa.recharge import service as recharge_service
 
 BATCH_SIZE = 1000
 
@@ -34,13 +38,26 @@ async def refresh_batch(db: AsyncSession, now: datetime | None = None) -> int:
     """One batch of the daily inactivity job; returns how many customers it looked at."""
     now = now or clock.now()
     customers = CustomerRepository(db)
-    rows = await customers.refresh_inactivity(now, clock.business_midnight(now), BATCH_SIZE)
+    phone, customer_id = Customer.phone_number, Customer.customer_id
+    rows = await customers.refresh_inactivity(
+        now,
+        clock.business_midnight(now),
+        BATCH_SIZE,
+        covered=or_(
+            recharge_service.has_active_base_plan(phone, now),
+            postpaid_service.has_running_line(phone),
+        ),
+        since=func.greatest(
+            recharge_service.last_base_plan_end(phone, now),
+            payment_service.last_paid_at(customer_id),
+        ),
+    )
     thresholds = get_settings().inactivity_warning_days
     alerts: list[Alert] = []
-    changes = []
+    changes: list[WarningLevel] = []
     for row in rows:
         # suspended or deactivated accounts are left alone (they cannot sign in anyway)
-        if row.covered or row.account_status != AccountStatus.active.value:
+        if row.covered or row.account_status != AccountStatus.active:
             continue
         level = sum(1 for days in thresholds if row.days_inactive >= days)
         if level <= row.inactivity_warning_level:

@@ -1,24 +1,49 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import TypedDict
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    ScalarSelect,
+    Select,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from nexa.core import sql
-from nexa.models import (
-    AccountStatus,
-    Customer,
-    PaymentStatus,
-    ReferralProgram,
-    Subscription,
-    SubscriptionQueue,
-    SubscriptionStatus,
-    Transaction,
-)
+from nexa.models import AccountStatus, Customer
+
+
+class WarningLevel(TypedDict):
+    """An inactivity warning sent: the customer's new level (3 makes them inactive)."""
+
+    customer_id: int
+    level: int
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """Per-customer figures other domains own, as subqueries over the customer row."""
+
+    total_transactions: ScalarSelect[int]
+    total_spent: ScalarSelect[Decimal]
+    active_subscriptions: ScalarSelect[int]
+    queued_subscriptions: ScalarSelect[int]
+    referral_code: ScalarSelect[str]
 
 
 def ids_with_phone_containing(fragment: str) -> Select[int]:
@@ -124,60 +149,64 @@ class CustomerRepository:
         return owner_id
 
     async def refresh_inactivity(
-        self, now: datetime, midnight: datetime, batch_size: int
-    ) -> list[Any]:
-        """Recompute days_inactive (Q-04) for a batch of customers not refreshed since
-        `midnight`. Covered customers (an active base plan on their number, or a running
-        postpaid plan) are at 0 and re-armed; returns the others with their new count."""
+        self,
+        now: datetime,
+        midnight: datetime,
+        batch_size: int,
+        *,
+        covered: ColumnElement[bool],
+        since: ColumnElement[datetime],
+    ) -> list[Row[int, bool, int, int, AccountStatus, datetime]]:
+        """Recompute days_inactive for a batch of customers not refreshed since `midnight`.
+        `covered` and `since` are expressions over the `customer` row (a plan runs on the
+        number; when the last plan or payment was). Covered customers are at 0 and re-armed;
+        returns each customer of the batch with its new figures."""
+        batch = (
+            select(Customer.customer_id)
+            .where(
+                Customer.deleted_at.is_(None),
+                or_(
+                    Customer.inactivity_status_updated_at.is_(None),
+                    Customer.inactivity_status_updated_at < midnight,
+                ),
+            )
+            .order_by(Customer.customer_id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+        )
+        facts = (
+            select(
+                Customer.customer_id,
+                covered.label("covered"),
+                func.greatest(Customer.created_at, since).label("since"),
+            )
+            .where(Customer.customer_id.in_(select(batch.c.customer_id)))
+            .cte("facts")
+        )
+        idle_days = func.greatest(0, func.floor(func.extract("epoch", now - facts.c.since) / 86400))
         result = await self.session.execute(
-            text(
-                """
-                WITH batch AS (
-                    SELECT c.customer_id, c.phone_number, c.created_at
-                    FROM customer c
-                    WHERE c.deleted_at IS NULL
-                      AND (c.inactivity_status_updated_at IS NULL
-                           OR c.inactivity_status_updated_at < :midnight)
-                    ORDER BY c.customer_id
-                    LIMIT :batch
-                    FOR UPDATE SKIP LOCKED
-                ), facts AS (
-                    SELECT b.customer_id,
-                        EXISTS (SELECT 1 FROM subscription s
-                                WHERE s.phone_number = b.phone_number AND s.status = 'active'
-                                  AND NOT s.is_topup AND s.expiry_date > :now)
-                        OR EXISTS (SELECT 1 FROM postpaid_activation a
-                                   WHERE a.primary_number = b.phone_number
-                                     AND a.status IN ('active', 'suspended')) AS covered,
-                        greatest(
-                            b.created_at,
-                            (SELECT max(least(coalesce(s.expired_at, s.expiry_date), :now))
-                             FROM subscription s
-                             WHERE s.phone_number = b.phone_number AND NOT s.is_topup
-                               AND s.status IN ('active', 'expired')),
-                            (SELECT max(t.transaction_date) FROM transaction t
-                             WHERE t.customer_id = b.customer_id
-                               AND t.payment_status = 'success')
-                        ) AS since
-                    FROM batch b
-                )
-                UPDATE customer c
-                SET days_inactive = CASE WHEN f.covered THEN 0 ELSE greatest(
-                        0, floor(extract(epoch FROM (:now - f.since)) / 86400))::int END,
-                    inactivity_warning_level = CASE WHEN f.covered THEN 0
-                                                    ELSE c.inactivity_warning_level END,
-                    inactivity_status_updated_at = :now
-                FROM facts f
-                WHERE c.customer_id = f.customer_id
-                RETURNING c.customer_id, f.covered, c.days_inactive,
-                          c.inactivity_warning_level, c.account_status, f.since
-                """
-            ),
-            {"now": now, "midnight": midnight, "batch": batch_size},
+            update(Customer)
+            .where(Customer.customer_id == facts.c.customer_id)
+            .values(
+                days_inactive=case((facts.c.covered, 0), else_=cast(idle_days, Integer)),
+                inactivity_warning_level=case(
+                    (facts.c.covered, 0), else_=Customer.inactivity_warning_level
+                ),
+                inactivity_status_updated_at=now,
+            )
+            .returning(
+                Customer.customer_id,
+                facts.c.covered,
+                Customer.days_inactive,
+                Customer.inactivity_warning_level,
+                Customer.account_status,
+                facts.c.since,
+            )
         )
         return list(result)
 
-    async def set_inactivity_levels(self, changes: list[dict[str, Any]]) -> None:
+    async def set_inactivity_levels(self, changes: list[WarningLevel]) -> None:
         """Record warnings sent; level 3 also makes an active customer `inactive`."""
         if changes:
             await self.session.execute(
@@ -204,12 +233,12 @@ class CustomerRepository:
         account_status: AccountStatus | None,
         days_inactive_min: int | None,
         days_inactive_max: int | None,
-        now: datetime,
+        figures: CustomerFigures,
         skip: int,
         limit: int,
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[Row[Customer, int, Decimal, int, int, str | None]], int]:
         """Customers (not deleted) with their purchase figures, newest first, one query."""
-        conditions: list[Any] = [Customer.deleted_at.is_(None)]
+        conditions: list[ColumnElement[bool]] = [Customer.deleted_at.is_(None)]
         if customer_id is not None:
             conditions.append(Customer.customer_id == customer_id)
         if search_term:
@@ -227,46 +256,20 @@ class CustomerRepository:
             conditions.append(Customer.days_inactive >= days_inactive_min)
         if days_inactive_max is not None:
             conditions.append(Customer.days_inactive <= days_inactive_max)
-        paid = (Transaction.customer_id == Customer.customer_id) & (
-            Transaction.payment_status == PaymentStatus.success
-        )
-        figures = [
-            select(func.count()).where(paid).scalar_subquery().label("total_transactions"),
-            select(func.coalesce(func.sum(Transaction.final_amount), 0))
-            .where(paid)
-            .scalar_subquery()
-            .label("total_spent"),
-            select(func.count())
-            .where(
-                Subscription.customer_id == Customer.customer_id,
-                Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
-                Subscription.expiry_date > now,
-            )
-            .scalar_subquery()
-            .label("active_subscriptions"),
-            select(func.count())
-            .where(
-                SubscriptionQueue.customer_id == Customer.customer_id,
-                SubscriptionQueue.processed_at.is_(None),
-            )
-            .scalar_subquery()
-            .label("queued_subscriptions"),
-            select(ReferralProgram.referral_code)
-            .where(
-                ReferralProgram.referrer_customer_id == Customer.customer_id,
-                ReferralProgram.is_active.is_(True),
-            )
-            .limit(1)
-            .scalar_subquery()
-            .label("referral_code"),
-        ]
         total = (
             await self.session.execute(
                 select(func.count()).select_from(Customer).where(*conditions)
             )
         ).scalar_one()
         rows = await self.session.execute(
-            select(Customer, *figures)
+            select(
+                Customer,
+                figures.total_transactions.label("total_transactions"),
+                figures.total_spent.label("total_spent"),
+                figures.active_subscriptions.label("active_subscriptions"),
+                figures.queued_subscriptions.label("queued_subscriptions"),
+                figures.referral_code.label("referral_code"),
+            )
             .where(*conditions)
             .order_by(Customer.created_at.desc(), Customer.customer_id.desc())
             .offset(skip)
@@ -274,7 +277,9 @@ class CustomerRepository:
         )
         return list(rows), int(total)
 
-    async def status_counts(self, today: datetime, week: datetime) -> Any:
+    async def status_counts(
+        self, today: datetime, week: datetime
+    ) -> Row[int, int, int, int, int, int]:
         return (
             await self.session.execute(
                 select(

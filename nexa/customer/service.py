@@ -18,7 +18,7 @@ from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
-from nexa.customer.repository import CustomerRepository
+from nexa.customer.repository import CustomerFigures, CustomerRepository
 from nexa.customer.repository import ids_with_phone_containing as _ids_with_phone_containing
 from nexa.customer.schemas import (
     CustomerContact,
@@ -30,6 +30,8 @@ from nexa.customer.schemas import (
     StatusChangeResponse,
 )
 from nexa.models import AccountStatus, Customer, StatusReason, UserType
+from nexa.payment import service as payment_service
+from nexa.recharge import service as recharge_service
 from nexa.referral import service as referral_service
 
 if TYPE_CHECKING:
@@ -159,8 +161,16 @@ def _detail(row: Any) -> CustomerDetailResponse:
 async def admin_search(
     db: AsyncSession, *, skip: int, limit: int, **filters: Any
 ) -> tuple[list[CustomerDetailResponse], int]:
+    now, customer_id = clock.now(), Customer.customer_id
+    figures = CustomerFigures(
+        total_transactions=payment_service.paid_count_of(customer_id),
+        total_spent=payment_service.paid_total_of(customer_id),
+        active_subscriptions=recharge_service.running_plan_count_of(customer_id, now),
+        queued_subscriptions=recharge_service.queued_plan_count_of(customer_id),
+        referral_code=referral_service.active_code_of(customer_id),
+    )
     rows, total = await CustomerRepository(db).admin_search(
-        now=clock.now(), skip=skip, limit=limit, **filters
+        figures=figures, skip=skip, limit=limit, **filters
     )
     if filters.get("customer_id") is not None and not rows:
         raise CustomerNotFound(f"Customer {filters['customer_id']} not found")

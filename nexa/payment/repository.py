@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import sql
@@ -84,3 +84,36 @@ class TransactionRepository:
             select(Transaction.transaction_id).where(Transaction.plan_id == plan_id).limit(1)
         )
         return found.first() is not None
+
+
+# --- correlated subqueries other domains compose into their SQL (through the service) ---
+
+
+def _paid_by(customer_id: ColumnExpressionArgument[int]) -> ColumnElement[bool]:
+    return and_(
+        Transaction.customer_id == customer_id,
+        Transaction.payment_status == PaymentStatus.success,
+    )
+
+
+def paid_count_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[int]:
+    """How many successful payments the customer made."""
+    return select(func.count()).where(_paid_by(customer_id)).scalar_subquery()
+
+
+def paid_total_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[Decimal]:
+    """What the customer paid in all (0 when nothing)."""
+    return (
+        select(func.coalesce(func.sum(Transaction.final_amount), 0))
+        .where(_paid_by(customer_id))
+        .scalar_subquery()
+    )
+
+
+def last_paid_at(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[datetime]:
+    """When the customer's latest successful payment was made (NULL when never)."""
+    return (
+        select(func.max(Transaction.transaction_date))
+        .where(_paid_by(customer_id))
+        .scalar_subquery()
+    )

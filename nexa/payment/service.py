@@ -32,6 +32,11 @@ from nexa.notification.service import Alert
 from nexa.payment.gateway import PaymentRequest, get_gateway
 from nexa.payment.repository import TransactionRepository
 
+# SQL other domains compose into theirs (docs/decisions.md#boundaries)
+from nexa.payment.repository import last_paid_at as last_paid_at
+from nexa.payment.repository import paid_count_of as paid_count_of
+from nexa.payment.repository import paid_total_of as paid_total_of
+
 Response = TypeVar("Response", bound=BaseModel)
 
 

@@ -5,7 +5,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Row, Select, exists, func, literal, or_, select, text, update
+from sqlalchemy import (
+    ColumnExpressionArgument,
+    Exists,
+    Row,
+    Select,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from nexa.core.repository import Repository
 from nexa.models import (
@@ -358,3 +370,14 @@ class PostpaidRepository(Repository[PostpaidActivation]):
                 PostpaidBill.due_date <= now + ahead,
             )
         )
+
+
+# --- correlated subqueries other domains compose into their SQL (through the service) ---
+
+
+def has_running_line(phone_number: ColumnExpressionArgument[str]) -> Exists:
+    """Whether a postpaid plan runs (active or suspended) on the number as its primary."""
+    return exists().where(
+        PostpaidActivation.primary_number == phone_number,
+        PostpaidActivation.status.in_(RUNNING),
+    )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from nexa.postpaid.billing import close_due_cycles, send_due_reminders, suspend_overdue
 from nexa.postpaid.pools import Pool, alert_pools, load_pools
+from nexa.postpaid.repository import has_running_line
 
 __all__ = [
     "Pool",
     "alert_pools",
     "close_due_cycles",
+    "has_running_line",
     "load_pools",
     "send_due_reminders",
     "suspend_overdue",

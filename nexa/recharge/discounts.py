@@ -1,42 +1,17 @@
-"""Prices: one discount per purchase — a referral voucher (by default) or the named offer.
-
-Vouchers come from a `VoucherSource`: the referral programme's by default.
-"""
+"""Prices: one discount per purchase — a referral voucher (by default) or the named offer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from nexa.core.schemas import quantize_money
-from nexa.models import DiscountType, Offer
-from nexa.referral.vouchers import ReferralVouchers, Voucher
+from nexa.models import DiscountType
+from nexa.referral.schemas import Voucher
 
-
-class VoucherSource(Protocol):
-    async def best_voucher(self, db: AsyncSession, holder_id: int, at: datetime) -> Voucher | None:
-        """The holder's usable voucher to apply (locked for this transaction), if any."""
-
-    async def redeem(
-        self, db: AsyncSession, voucher: Voucher, transaction_id: int, at: datetime
-    ) -> None:
-        """Mark the voucher spent by this (successful) transaction."""
-
-    async def after_successful_purchase(
-        self, db: AsyncSession, payer_id: int, transaction_id: int, at: datetime
-    ) -> None:
-        """React to a paid prepaid purchase (e.g. complete the payer's referral)."""
-
-
-_voucher_source: VoucherSource = ReferralVouchers()
-
-
-def voucher_source() -> VoucherSource:
-    return _voucher_source
+if TYPE_CHECKING:
+    from nexa.models import Offer
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.catalog import service as catalog_service
 from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.customer import service as customer_service
-from nexa.models import NotificationType
+from nexa.models import NotificationType, Subscription
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
 from nexa.recharge.repository import LineRepository, SubscriptionRepository
@@ -47,6 +48,7 @@ async def settle_lines(db: AsyncSession, phone_numbers: Sequence[str], now: date
         if not started:
             return started_total
         started_total += len(started)
+        names = await catalog_service.plan_names(db, {row.plan_id for row in started})
         await notification_service.notify(
             db,
             *(
@@ -55,7 +57,7 @@ async def settle_lines(db: AsyncSession, phone_numbers: Sequence[str], now: date
                     type=NotificationType.plan_activated,
                     title="Plan activated",
                     message=(
-                        f"Your plan {row.plan_name} for {row.phone_number} is active from "
+                        f"Your plan {names[row.plan_id]} for {row.phone_number} is active from "
                         f"{format_when(row.activation_date)} until {format_when(row.expiry_date)}."
                     ),
                     dedupe_key=f"plan_activated:{row.subscription_id}",
@@ -81,7 +83,10 @@ async def send_expiry_reminders(db: AsyncSession, now: datetime | None = None) -
     now = now or clock.now()
     settings = get_settings()
     query = SubscriptionRepository(db).expiry_reminders(
-        now, timedelta(hours=settings.expiry_reminder_hours), settings.timezone
+        now,
+        timedelta(hours=settings.expiry_reminder_hours),
+        settings.timezone,
+        catalog_service.plan_name_of(Subscription.plan_id),
     )
     return await notification_service.notify_from_select(db, query)
 

@@ -3,9 +3,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
-from sqlalchemy import Row, and_, exists, func, literal, select, text, update
+from sqlalchemy import (
+    ColumnExpressionArgument,
+    Exists,
+    ScalarSelect,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +26,6 @@ from nexa.models import (
     Line,
     NotificationChannel,
     NotificationType,
-    Plan,
     Subscription,
     SubscriptionQueue,
     SubscriptionStatus,
@@ -104,6 +115,61 @@ _NEW_SUBSCRIPTION = """
 """
 
 
+class SubscriptionColumns(TypedDict):
+    """The columns a purchase writes for a new subscription."""
+
+    customer_id: int
+    phone_number: str
+    plan_id: int
+    transaction_id: int
+    is_topup: bool
+    status: SubscriptionStatus
+    base_subscription_id: int | None
+    activation_date: datetime | None
+    expiry_date: datetime
+    data_allowance_mb: int
+    data_balance_mb: int
+    daily_data_limit_mb: int | None
+    last_daily_reset: datetime | None
+
+
+class QueueEntry(TypedDict):
+    subscription_id: int
+    customer_id: int
+    phone_number: str
+    expected_activation_date: datetime
+    expected_expiry_date: datetime
+    queue_position: int
+
+
+class NewUsageEvent(TypedDict):
+    event_id: str
+    phone_number: str
+    used_mb: int
+    applied_mb: int
+    throttled_mb: int
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+class UsageOutcome(TypedDict):
+    event_id: str
+    applied_mb: int
+    throttled_mb: int
+
+
+@dataclass(frozen=True)
+class StartedPlan:
+    """A queued plan that has just started."""
+
+    subscription_id: int
+    phone_number: str
+    customer_id: int
+    plan_id: int
+    activation_date: datetime
+    expiry_date: datetime
+
+
 @dataclass(frozen=True)
 class ActiveBase:
     subscription_id: int
@@ -114,11 +180,11 @@ class SubscriptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert(self, values: dict[str, Any]) -> int:
+    async def insert(self, values: SubscriptionColumns) -> int:
         """Write a subscription; returns its id. `values` holds the columns of _NEW_SUBSCRIPTION."""
         return int(await sql.fetch_value(self.session, _NEW_SUBSCRIPTION, values))
 
-    async def add_to_queue(self, values: dict[str, Any]) -> None:
+    async def add_to_queue(self, values: QueueEntry) -> None:
         await sql.execute(
             self.session,
             "INSERT INTO subscription_queue (subscription_id, customer_id, phone_number,"
@@ -168,12 +234,11 @@ class SubscriptionRepository:
 
     async def activate_next_queued(
         self, phone_numbers: Sequence[str], now: datetime
-    ) -> list[Row[Any]]:
+    ) -> list[StartedPlan]:
         """Start the first waiting plan of each number that has no active base plan.
 
         It starts exactly when its predecessor ended (the expected dates), whenever this runs.
-        Returns (subscription_id, phone_number, customer_id, plan_name, activation_date,
-        expiry_date) of the plans started.
+        Returns the plans started.
         """
         result = await self.session.execute(
             text(
@@ -206,13 +271,13 @@ class SubscriptionRepository:
                               s.activation_date, s.expiry_date
                 )
                 SELECT started.subscription_id, started.phone_number, started.customer_id,
-                       plan.plan_name, started.activation_date, started.expiry_date
-                FROM started JOIN plan ON plan.plan_id = started.plan_id
+                       started.plan_id, started.activation_date, started.expiry_date
+                FROM started
                 """
             ),
             {"phones": list(phone_numbers), "now": now},
         )
-        started = list(result)
+        started = [StartedPlan(*row) for row in result]
         if started:
             # the rest of each queue moves up one place
             await self.session.execute(
@@ -262,41 +327,40 @@ class SubscriptionRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def expiry_reminders(self, now: datetime, window: timedelta, timezone: str) -> Any:
+    def expiry_reminders(
+        self, now: datetime, window: timedelta, timezone: str, plan_name: ScalarSelect[str]
+    ) -> Select[int, str, str, str, str, str]:
         """SELECT of the plan_expiry alerts due (columns as the notification service wants):
-        active base plans ending within `window`, with no plan queued after them."""
+        active base plans ending within `window`, with no plan queued after them.
+        `plan_name`: the name of `Subscription.plan_id`'s plan (the catalogue's)."""
         local_expiry = func.timezone(timezone, Subscription.expiry_date)
         hours = int(window.total_seconds() // 3600)
-        return (
-            select(
-                Subscription.customer_id,
-                literal(NotificationType.plan_expiry.value),
-                literal("Plan expiring soon"),
-                func.concat(
-                    "Your plan ",
-                    Plan.plan_name,
-                    " for ",
-                    Subscription.phone_number,
-                    " expires on ",
-                    func.to_char(local_expiry, "DD Mon YYYY HH24:MI"),
-                    ". Recharge to stay connected.",
-                ),
-                literal(NotificationChannel.sms.value),
-                func.concat("plan_expiry:", Subscription.subscription_id, f":{hours}h"),
-            )
-            .join(Plan, Plan.plan_id == Subscription.plan_id)
-            .where(
-                Subscription.status == SubscriptionStatus.active,
-                Subscription.is_topup.is_(False),
-                Subscription.expiry_date > now,
-                Subscription.expiry_date <= now + window,
-                ~exists().where(
-                    and_(
-                        SubscriptionQueue.phone_number == Subscription.phone_number,
-                        SubscriptionQueue.processed_at.is_(None),
-                    )
-                ),
-            )
+        return select(
+            Subscription.customer_id,
+            literal(NotificationType.plan_expiry.value),
+            literal("Plan expiring soon"),
+            func.concat(
+                "Your plan ",
+                plan_name,
+                " for ",
+                Subscription.phone_number,
+                " expires on ",
+                func.to_char(local_expiry, "DD Mon YYYY HH24:MI"),
+                ". Recharge to stay connected.",
+            ),
+            literal(NotificationChannel.sms.value),
+            func.concat("plan_expiry:", Subscription.subscription_id, f":{hours}h"),
+        ).where(
+            Subscription.status == SubscriptionStatus.active,
+            Subscription.is_topup.is_(False),
+            Subscription.expiry_date > now,
+            Subscription.expiry_date <= now + window,
+            ~exists().where(
+                and_(
+                    SubscriptionQueue.phone_number == Subscription.phone_number,
+                    SubscriptionQueue.processed_at.is_(None),
+                )
+            ),
         )
 
 
@@ -304,7 +368,7 @@ class UsageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert_new_events(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def insert_new_events(self, rows: list[NewUsageEvent]) -> set[str]:
         """Store events not seen before (as wholly throttled for now); returns their ids."""
         if not rows:
             return set()
@@ -316,7 +380,7 @@ class UsageRepository:
         )
         return set(result.scalars())
 
-    async def set_outcomes(self, outcomes: list[dict[str, Any]]) -> None:
+    async def set_outcomes(self, outcomes: list[UsageOutcome]) -> None:
         """Write how much of each new event was applied and throttled."""
         if outcomes:
             await self.session.execute(
@@ -326,3 +390,62 @@ class UsageRepository:
                 ),
                 outcomes,
             )
+
+
+# --- correlated subqueries other domains compose into their SQL (through the service) ---
+
+
+def has_active_base_plan(phone_number: ColumnExpressionArgument[str], now: datetime) -> Exists:
+    """Whether the number has a base plan running at `now`."""
+    return exists().where(
+        Subscription.phone_number == phone_number,
+        Subscription.status == SubscriptionStatus.active,
+        Subscription.is_topup.is_(False),
+        Subscription.expiry_date > now,
+    )
+
+
+def last_base_plan_end(
+    phone_number: ColumnExpressionArgument[str], now: datetime
+) -> ScalarSelect[datetime]:
+    """When the number's latest base plan ended (`now` while one runs; NULL when none)."""
+    return (
+        select(
+            func.max(
+                func.least(func.coalesce(Subscription.expired_at, Subscription.expiry_date), now)
+            )
+        )
+        .where(
+            Subscription.phone_number == phone_number,
+            Subscription.is_topup.is_(False),
+            Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.expired]),
+        )
+        .scalar_subquery()
+    )
+
+
+def running_plan_count_of(
+    customer_id: ColumnExpressionArgument[int], now: datetime
+) -> ScalarSelect[int]:
+    """The customer's plans and top-ups, running or queued, that end after `now`."""
+    return (
+        select(func.count())
+        .where(
+            Subscription.customer_id == customer_id,
+            Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
+            Subscription.expiry_date > now,
+        )
+        .scalar_subquery()
+    )
+
+
+def queued_plan_count_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[int]:
+    """The customer's plans waiting in a queue."""
+    return (
+        select(func.count())
+        .where(
+            SubscriptionQueue.customer_id == customer_id,
+            SubscriptionQueue.processed_at.is_(None),
+        )
+        .scalar_subquery()
+    )

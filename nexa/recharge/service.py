@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
-from nexa.catalog.repository import SellablePlan
+from nexa.catalog.service import SellablePlan
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.customer import service as customer_service
@@ -36,7 +36,14 @@ from nexa.recharge.repository import (
     LineRepository,
     SubscriptionRepository,
 )
+
+# SQL other domains compose into theirs (docs/decisions.md#boundaries)
+from nexa.recharge.repository import has_active_base_plan as has_active_base_plan
+from nexa.recharge.repository import last_base_plan_end as last_base_plan_end
+from nexa.recharge.repository import queued_plan_count_of as queued_plan_count_of
+from nexa.recharge.repository import running_plan_count_of as running_plan_count_of
 from nexa.recharge.schemas import RechargeRequest, RechargeResponse
+from nexa.referral import service as referral_service
 
 
 class PlanNotPrepaid(BadRequest):
@@ -111,9 +118,10 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
         raise NoActiveBasePlan(f"{phone} has no active plan: buy a plan before a top-up")
 
     payer_id = order.payer_id
-    vouchers = discounts.voucher_source()
     voucher = (
-        await vouchers.best_voucher(db, payer_id, now) if order.use_referral_discount else None
+        await referral_service.best_voucher(db, payer_id, now)
+        if order.use_referral_discount
+        else None
     )
     price = discounts.price_purchase(plan.price, offer, voucher)
     offer_id = price.offer.offer_id if price.offer else None
@@ -154,8 +162,8 @@ async def purchase(db: AsyncSession, order: PurchaseOrder) -> RechargeResponse:
     await payment_service.link_subscription(db, transaction_id, subscription.subscription_id)
 
     if price.voucher is not None:
-        await vouchers.redeem(db, price.voucher, transaction_id, now)
-    await vouchers.after_successful_purchase(db, payer_id, transaction_id, now)
+        await referral_service.redeem_voucher(db, price.voucher, transaction_id, now)
+    await referral_service.complete_referral_of(db, payer_id, transaction_id, now)
     message = _outcome_message(plan, subscription)
     await notification_service.notify(
         db,

@@ -23,7 +23,7 @@ from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
-from nexa.recharge.repository import SubscriptionRepository, UsageRepository
+from nexa.recharge.repository import SubscriptionRepository, UsageOutcome, UsageRepository
 from nexa.recharge.schemas import (
     CustomerUsageResponse,
     TopupUsage,
@@ -90,7 +90,7 @@ async def record_usage(db: AsyncSession, batch: UsageBatch) -> UsageBatchResult:
     lines = await _load_lines(db, phones, now)
     # postpaid numbers (primary or secondary) draw on their activation's shared pool
     pools = await postpaid_service.load_pools(db, phones)
-    outcomes = []
+    outcomes: list[UsageOutcome] = []
     touched: set[str] = set()
     for record in sorted(records, key=lambda item: (item.occurred_at or now, item.event_id)):
         if record.event_id not in new_ids:

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import ColumnExpressionArgument, Row, ScalarSelect, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import sql
@@ -238,3 +238,19 @@ class ReferralRepository:
             )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- correlated subqueries other domains compose into their SQL (through the service) ---
+
+
+def active_code_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[str]:
+    """The customer's referral code that is active now, if any."""
+    return (
+        select(ReferralProgram.referral_code)
+        .where(
+            ReferralProgram.referrer_customer_id == customer_id,
+            ReferralProgram.is_active.is_(True),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )

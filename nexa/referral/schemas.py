@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from nexa.core.schemas import Money, Schema
 from nexa.models import ReferralApplicationStatus, ReferralStatus, VoucherRole
@@ -66,6 +68,14 @@ class SystemReferralStats(Schema):
     total_referral_uses: int
     status_stats: dict[str, int]
     top_referrers: list[TopReferrer]
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """A referral voucher a purchase may spend."""
+
+    discount_id: int
+    percentage: Decimal
 
 
 class CustomerSummary(Schema):

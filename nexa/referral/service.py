@@ -11,6 +11,7 @@ import secrets
 import string
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,6 @@ from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.models import (
-    Customer,
     NotificationType,
     ReferralApplicationStatus,
     ReferralDiscount,
@@ -31,6 +31,9 @@ from nexa.models import (
 from nexa.notification import service as notification_service
 from nexa.notification.service import Alert
 from nexa.referral.repository import ReferralRepository
+
+# SQL other domains compose into theirs (docs/decisions.md#boundaries)
+from nexa.referral.repository import active_code_of as active_code_of
 from nexa.referral.schemas import (
     CustomerReferralDetails,
     CustomerSummary,
@@ -39,7 +42,11 @@ from nexa.referral.schemas import (
     ReferralStatsResponse,
     ReferralUsageLogResponse,
     SystemReferralStats,
+    Voucher,
 )
+
+if TYPE_CHECKING:
+    from nexa.models import Customer
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 8
@@ -300,3 +307,24 @@ async def customer_details(db: AsyncSession, customer_id: int) -> CustomerReferr
 
 async def expire_programs(db: AsyncSession, now: datetime | None = None) -> int:
     return await ReferralRepository(db).expire_programs(now or clock.now())
+
+
+# --- vouchers at purchase -------------------------------------------------------------------
+
+
+async def best_voucher(db: AsyncSession, holder_id: int, at: datetime) -> Voucher | None:
+    """The holder's voucher a purchase now spends, locked for this transaction (if any)."""
+    found = await ReferralRepository(db).lock_best_voucher(holder_id, at)
+    if found is None:
+        return None
+    discount_id, percentage = found
+    return Voucher(discount_id=discount_id, percentage=percentage)
+
+
+async def redeem_voucher(
+    db: AsyncSession, voucher: Voucher, transaction_id: int, at: datetime
+) -> None:
+    """Spend the voucher on this (successful) purchase."""
+    spent = await ReferralRepository(db).mark_voucher_used(voucher.discount_id, transaction_id, at)
+    if spent != 1:  # cannot happen while the row is locked; never discount twice
+        raise RuntimeError(f"voucher {voucher.discount_id} was already used")

@@ -59,7 +59,7 @@ async def test_admins_only_and_days_checked(
     customer = await make_customer(db)
     token = (await login_customer(client, customer))["access_token"]
     assert (await client.get("/admin/dashboard", headers=bearer(token))).status_code == 403
-    for days in (0, 367, "x"):
+    for days in (0, "x"):
         bad = await client.get("/admin/dashboard", headers=admin_headers, params={"days": days})
         assert (bad.status_code, bad.json()["code"]) == (422, "validation_error")
     assert (await client.get("/admin/dashboard/", headers=admin_headers)).status_code == 200

@@ -56,8 +56,8 @@ async def test_filters_and_pages(client: httpx.AsyncClient, db: AsyncSession, ac
         "/admin/audit-log", headers=h, params={"date_from": tomorrow, "date_to": today}
     )
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_date_range")
-    too_many = await client.get("/admin/audit-log", headers=h, params={"limit": 501})
-    assert too_many.status_code == 422
+    big = await client.get("/admin/audit-log", headers=h, params={"limit": 501})
+    assert big.status_code == 200 and len(big.json()) <= 500
 
 
 async def test_only_admins_read_the_log(client: httpx.AsyncClient, db: AsyncSession) -> None:
