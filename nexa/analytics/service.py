@@ -4,13 +4,13 @@ clients, with numeric companions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.analytics.repository import AnalyticsRepository
+from nexa.analytics.repository import AnalyticsRepository, PlanSales, SummaryState, Unit
 from nexa.analytics.schemas import (
     AdminDashboard,
     CustomerFigures,
@@ -32,7 +32,7 @@ from nexa.core import clock
 from nexa.core.config import get_settings
 
 Period = Literal["daily", "weekly", "monthly"]
-UNITS = {"daily": "day", "weekly": "week", "monthly": "month"}
+UNITS: dict[Period, Unit] = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 
 def rupees(amount: Decimal) -> str:
@@ -77,12 +77,17 @@ async def dashboard(db: AsyncSession) -> Dashboard:
     )
 
 
+def _last_days(days: int) -> tuple[date, date]:
+    """The first and the last of the `days` operator calendar days up to today."""
+    last_day = clock.business_date()
+    return last_day - timedelta(days=days - 1), last_day
+
+
 async def revenue(
     db: AsyncSession, period: Period, days: int
 ) -> list[DailyRevenue] | list[PeriodRevenue]:
     """The last `days` calendar days including today, in days, ISO weeks or months."""
-    last_day = clock.business_date()
-    first_day = last_day - timedelta(days=days - 1)
+    first_day, last_day = _last_days(days)
     rows = await AnalyticsRepository(db).revenue_series(
         first_day, last_day, UNITS[period], get_settings().timezone
     )
@@ -106,10 +111,7 @@ async def revenue(
 
 
 async def customer_growth(db: AsyncSession, days: int) -> list[GrowthDay]:
-    last_day = clock.business_date()
-    rows = await AnalyticsRepository(db).customer_growth(
-        last_day - timedelta(days=days - 1), last_day, get_settings().timezone
-    )
+    rows = await AnalyticsRepository(db).customer_growth(*_last_days(days), get_settings().timezone)
     return [
         GrowthDay(
             date=row.day,
@@ -122,10 +124,7 @@ async def customer_growth(db: AsyncSession, days: int) -> list[GrowthDay]:
 
 
 async def referral_trend(db: AsyncSession, days: int) -> list[ReferralDay]:
-    last_day = clock.business_date()
-    rows = await AnalyticsRepository(db).referral_trend(
-        last_day - timedelta(days=days - 1), last_day, get_settings().timezone
-    )
+    rows = await AnalyticsRepository(db).referral_trend(*_last_days(days), get_settings().timezone)
     return [
         ReferralDay(
             date=row.day,
@@ -160,7 +159,7 @@ RECHARGES = ("prepaid_recharge", "topup_purchase")
 TOP_PLANS = 5
 
 
-def _figures(rows: Iterable[Any], new_customers: int) -> SalesFigures:
+def _figures(rows: Iterable[PlanSales], new_customers: int) -> SalesFigures:
     """Add up per-plan aggregates exactly (Decimal)."""
     revenue, transactions, recharges, bills, failed = Decimal(0), 0, 0, 0, 0
     for row in rows:
@@ -184,7 +183,7 @@ def _figures(rows: Iterable[Any], new_customers: int) -> SalesFigures:
     )
 
 
-def _top_plans(rows: Iterable[Any]) -> list[DashboardPlan]:
+def _top_plans(rows: Iterable[PlanSales]) -> list[DashboardPlan]:
     plans: dict[int, tuple[str, int, Decimal]] = {}
     for row in rows:
         if row.payment_status == "success":
@@ -250,7 +249,7 @@ async def admin_dashboard(db: AsyncSession, days: int) -> AdminDashboard:
     )
 
 
-def _midnight(day: Any) -> datetime:
+def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=get_settings().business_timezone)
 
 
@@ -294,7 +293,7 @@ async def refresh_summary(db: AsyncSession, now: datetime) -> int:
     return (last_day - first_day).days
 
 
-def _summed_until(state: Any, zone: str) -> datetime:
+def _summed_until(state: SummaryState | None, zone: str) -> datetime:
     if state is None or state.timezone != zone or state.summarized_until is None:
         return NEVER
     return state.summarized_until

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, select
 
+from nexa.core.repository import Repository
 from nexa.models import Admin, AuditLog
 
 
@@ -22,12 +21,8 @@ class AuditFilters:
     date_to: datetime | None = None  # exclusive
 
 
-class AuditRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, **values: Any) -> None:
-        await self.session.execute(insert(AuditLog).values(**values))
+class AuditRepository(Repository[AuditLog]):
+    model = AuditLog
 
     async def admin_identity(self, admin_id: int) -> tuple[str, str]:
         row = (
@@ -41,7 +36,7 @@ class AuditRepository:
         self, filters: AuditFilters, *, skip: int, limit: int
     ) -> tuple[list[AuditLog], int]:
         """Newest first; every filter is served by an index of the table."""
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if filters.admin_id is not None:
             conditions.append(AuditLog.admin_id == filters.admin_id)
         if filters.action is not None:
@@ -54,18 +49,9 @@ class AuditRepository:
             conditions.append(AuditLog.created_at >= filters.date_from)
         if filters.date_to is not None:
             conditions.append(AuditLog.created_at < filters.date_to)
-        total = (
-            await self.session.execute(
-                select(func.count()).select_from(AuditLog).where(*conditions)
-            )
-        ).scalar_one()
-        rows = (
-            await self.session.execute(
-                select(AuditLog)
-                .where(*conditions)
-                .order_by(AuditLog.created_at.desc(), AuditLog.audit_id.desc())
-                .offset(skip)
-                .limit(limit)
-            )
-        ).scalars()
-        return list(rows), int(total)
+        query = (
+            select(AuditLog)
+            .where(*conditions)
+            .order_by(AuditLog.created_at.desc(), AuditLog.audit_id.desc())
+        )
+        return await self.page(query, skip=skip, limit=limit)

@@ -142,21 +142,22 @@ async def record_admin_action(
     audits = AuditRepository(db)
     admin_id, email, name = await _identity(audits, admin)
     await audits.add(
-        admin_id=admin_id,
-        admin_email=email,
-        admin_name=name,
-        action=action,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        before=cleaned_before,
-        after=cleaned_after,
-        request_id=str(request_id)[:64] if request_id else None,
-        created_at=clock.now(),
+        AuditLog(
+            admin_id=admin_id,
+            admin_email=email,
+            admin_name=name,
+            action=action,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            before=cleaned_before,
+            after=cleaned_after,
+            request_id=str(request_id)[:64] if request_id else None,
+            created_at=clock.now(),
+        )
     )
 
 
-class InvalidDateRange(BadRequest):
-    code = "invalid_date_range"
+class InvalidDateRange(BadRequest, code="invalid_date_range"): ...
 
 
 async def list_entries(

@@ -10,37 +10,64 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from sqlalchemy import delete, func, select, text, update
+from pydantic import JsonValue
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
+from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.models import Category, CmsDocument
 
+if TYPE_CHECKING:
+    from bson import ObjectId
+    from pymongo import AsyncMongoClient
+    from pymongo.asynchronous.database import AsyncDatabase
+
 COLLECTIONS = ("headers", "carousels", "faqs")
 ORDERED = ("carousels", "faqs")
+
+# a document's own fields (title, order…), as stored: JSON
+Body = dict[str, JsonValue]
+# fields to store (checked by the schemas; JSON-serialisable)
+Fields = Mapping[str, object]
 
 
 @dataclass
 class Document:
     id: str
     collection: str
-    body: dict[str, Any]
+    body: Body
     is_active: bool
     position: int | None
     created_at: datetime
     updated_at: datetime
 
 
+class ExportedDocument(TypedDict):
+    """A document as backups keep it (JSON: the instants in ISO-8601). A restore checks
+    documents against it with pydantic, which wants typing_extensions' TypedDict on 3.11."""
+
+    id: str
+    collection: str
+    body: Body
+    is_active: bool
+    position: int | None
+    created_at: str
+    updated_at: str
+
+
 class DocumentStore(Protocol):
     def valid_id(self, document_id: str) -> bool: ...
 
     async def insert(
-        self, collection: str, body: dict[str, Any], *, is_active: bool, position: int | None
+        self, collection: str, body: Fields, *, is_active: bool, position: int | None
     ) -> Document: ...
 
     async def get(self, collection: str, document_id: str) -> Document | None: ...
@@ -51,7 +78,7 @@ class DocumentStore(Protocol):
         self,
         collection: str,
         document_id: str,
-        body: dict[str, Any],
+        body: Fields,
         *,
         is_active: bool | None = None,
     ) -> Document | None: ...
@@ -64,9 +91,9 @@ class DocumentStore(Protocol):
     async def lock(self, collection: str) -> None:
         """Serialise changes of one collection until the end of the unit of work."""
 
-    async def export_all(self) -> list[dict[str, Any]]: ...
+    async def export_all(self) -> list[ExportedDocument]: ...
 
-    async def replace_all(self, documents: list[dict[str, Any]]) -> None: ...
+    async def replace_all(self, documents: Sequence[ExportedDocument]) -> None: ...
 
 
 def _ordered(documents: list[Document], collection: str) -> list[Document]:
@@ -81,7 +108,7 @@ def _placed(ids: list[str], document_id: str, position: int) -> list[str]:
     return [*rest[:index], document_id, *rest[index:]]
 
 
-def export_document(document: Document) -> dict[str, Any]:
+def export_document(document: Document) -> ExportedDocument:
     return {
         "id": document.id,
         "collection": document.collection,
@@ -136,9 +163,9 @@ class PostgresDocumentStore:
         ).scalar_one_or_none()
 
     async def insert(
-        self, collection: str, body: dict[str, Any], *, is_active: bool, position: int | None
+        self, collection: str, body: Fields, *, is_active: bool, position: int | None
     ) -> Document:
-        now = datetime.now(UTC)  # not the transaction's start: order of creation matters
+        now = clock.now()  # not the transaction's start: order of creation matters
         row = CmsDocument(
             document_id=uuid.uuid4().hex,
             collection=collection,
@@ -170,7 +197,7 @@ class PostgresDocumentStore:
         self,
         collection: str,
         document_id: str,
-        body: dict[str, Any],
+        body: Fields,
         *,
         is_active: bool | None = None,
     ) -> Document | None:
@@ -180,7 +207,7 @@ class PostgresDocumentStore:
         row.body = {**row.body, **body}
         if is_active is not None:
             row.is_active = is_active
-        row.updated_at = datetime.now(UTC)
+        row.updated_at = clock.now()
         await self.session.flush()
         await self.session.refresh(row)
         return self._document(row)
@@ -205,7 +232,7 @@ class PostgresDocumentStore:
         return True
 
     async def _renumber(self, collection: str, ids: list[str]) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         for position, document_id in enumerate(ids, start=1):
             await self.session.execute(
                 update(CmsDocument)
@@ -217,13 +244,13 @@ class PostgresDocumentStore:
             )
         self.session.expire_all()
 
-    async def export_all(self) -> list[dict[str, Any]]:
+    async def export_all(self) -> list[ExportedDocument]:
         rows = (
             await self.session.execute(select(CmsDocument).order_by(CmsDocument.document_id))
         ).scalars()
         return [export_document(self._document(row)) for row in rows]
 
-    async def replace_all(self, documents: list[dict[str, Any]]) -> None:
+    async def replace_all(self, documents: Sequence[ExportedDocument]) -> None:
         await self.session.execute(delete(CmsDocument))
         for document in documents:
             self.session.add(
@@ -239,15 +266,12 @@ class PostgresDocumentStore:
             )
         await self.session.flush()
 
-    async def count(self) -> int:
-        return int(
-            (await self.session.execute(select(func.count()).select_from(CmsDocument))).scalar_one()
-        )
-
 
 # --- MongoDB ------------------------------------------------------------------------------------
 
 _MONGO_ID = re.compile(r"[0-9a-f]{24}")
+# a document as MongoDB holds it: the body's fields beside _id, is_active, position and times
+RawDocument = dict[str, object]
 
 
 class MongoDocumentStore:
@@ -260,30 +284,32 @@ class MongoDocumentStore:
     def __init__(self, url: str, database: str) -> None:
         from pymongo import AsyncMongoClient
 
-        self.client: Any = AsyncMongoClient(url, tz_aware=True)
-        self.database = self.client[database]
+        self.client: AsyncMongoClient[RawDocument] = AsyncMongoClient(url, tz_aware=True)
+        self.database: AsyncDatabase[RawDocument] = self.client[database]
 
     def valid_id(self, document_id: str) -> bool:
         return bool(_MONGO_ID.fullmatch(document_id))
 
     @staticmethod
-    def _document(collection: str, raw: dict[str, Any]) -> Document:
+    def _document(collection: str, raw: RawDocument) -> Document:
+        # the fields NEXA wrote: a JSON body beside its own, typed ones
         body = {
             k: v
             for k, v in raw.items()
             if k not in ("_id", "is_active", "position", "created_at", "updated_at")
         }
+        created_at = cast(datetime, raw["created_at"])
         return Document(
             id=str(raw["_id"]),
             collection=collection,
-            body=body,
+            body=cast(Body, body),
             is_active=bool(raw.get("is_active", True)),
-            position=raw.get("position"),
-            created_at=raw["created_at"],
-            updated_at=raw.get("updated_at", raw["created_at"]),
+            position=cast(int | None, raw.get("position")),
+            created_at=created_at,
+            updated_at=cast(datetime, raw.get("updated_at", created_at)),
         )
 
-    def _id(self, document_id: str) -> Any:
+    def _id(self, document_id: str) -> ObjectId:
         from bson import ObjectId
 
         return ObjectId(document_id)
@@ -292,10 +318,10 @@ class MongoDocumentStore:
         return None  # single-document writes; renumbering is idempotent
 
     async def insert(
-        self, collection: str, body: dict[str, Any], *, is_active: bool, position: int | None
+        self, collection: str, body: Fields, *, is_active: bool, position: int | None
     ) -> Document:
-        now = datetime.now(UTC)
-        raw = {
+        now = clock.now()
+        raw: RawDocument = {
             **body,
             "is_active": is_active,
             "position": None,
@@ -325,13 +351,13 @@ class MongoDocumentStore:
         self,
         collection: str,
         document_id: str,
-        body: dict[str, Any],
+        body: Fields,
         *,
         is_active: bool | None = None,
     ) -> Document | None:
         if not self.valid_id(document_id):
             return None
-        changes = {**body, "updated_at": datetime.now(UTC)}
+        changes: RawDocument = {**body, "updated_at": clock.now()}
         if is_active is not None:
             changes["is_active"] = is_active
         result = await self.database[collection].update_one(
@@ -360,7 +386,7 @@ class MongoDocumentStore:
         from pymongo import UpdateOne
 
         if ids:
-            now = datetime.now(UTC)
+            now = clock.now()
             await self.database[collection].bulk_write(
                 [
                     UpdateOne({"_id": self._id(i)}, {"$set": {"position": n, "updated_at": now}})
@@ -368,16 +394,16 @@ class MongoDocumentStore:
                 ]
             )
 
-    async def export_all(self) -> list[dict[str, Any]]:
-        documents: list[dict[str, Any]] = []
+    async def export_all(self) -> list[ExportedDocument]:
+        documents: list[ExportedDocument] = []
         for collection in COLLECTIONS:
             documents += [export_document(d) for d in await self.find_all(collection)]
         return documents
 
-    async def replace_all(self, documents: list[dict[str, Any]]) -> None:
+    async def replace_all(self, documents: Sequence[ExportedDocument]) -> None:
         for collection in COLLECTIONS:
             await self.database[collection].delete_many({})
-            raws = [
+            raws: list[RawDocument] = [
                 {
                     **d["body"],
                     "_id": self._id(d["id"]) if self.valid_id(d["id"]) else None,

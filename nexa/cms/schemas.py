@@ -42,34 +42,45 @@ class NoNulls(Schema):
         return data
 
 
-class HeaderCreate(Schema):
-    title: Title
-    description: Text
-    button_text: Short
-    image_url: Url
+class _New(Schema):
     is_active: bool = True
 
 
-class HeaderUpdate(NoNulls):
-    title: Title | None = None
-    description: Text | None = None
-    button_text: Short | None = None
-    image_url: Url | None = None
+class _Changes(NoNulls):
     is_active: bool | None = None
 
 
-class HeaderResponse(Schema):
+class _Stored(Schema):
+    """What every stored item has beside its own fields."""
+
     id: str
-    title: str
-    description: str
-    button_text: str
-    image_url: str
     is_active: bool
     created_at: datetime
     updated_at: datetime
 
 
-class CarouselCreate(Schema):
+class HeaderCreate(_New):
+    title: Title
+    description: Text
+    button_text: Short
+    image_url: Url
+
+
+class HeaderUpdate(_Changes):
+    title: Title | None = None
+    description: Text | None = None
+    button_text: Short | None = None
+    image_url: Url | None = None
+
+
+class HeaderResponse(_Stored):
+    title: str
+    description: str
+    button_text: str
+    image_url: str
+
+
+class CarouselCreate(_New):
     title: Title
     details: Text
     price_text: Short
@@ -77,10 +88,9 @@ class CarouselCreate(Schema):
     image_url: Url
     cta_text: Short
     order: Order
-    is_active: bool = True
 
 
-class CarouselUpdate(NoNulls):
+class CarouselUpdate(_Changes):
     title: Title | None = None
     details: Text | None = None
     price_text: Short | None = None
@@ -88,11 +98,9 @@ class CarouselUpdate(NoNulls):
     image_url: Url | None = None
     cta_text: Short | None = None
     order: Order | None = None
-    is_active: bool | None = None
 
 
-class CarouselResponse(Schema):
-    id: str
+class CarouselResponse(_Stored):
     title: str
     details: str
     price_text: str
@@ -100,36 +108,27 @@ class CarouselResponse(Schema):
     image_url: str
     cta_text: str
     order: int
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
-class FAQCreate(Schema):
+class FAQCreate(_New):
     question: Text
     answer: Text
     image_url: Url | None = None
     order: Order
-    is_active: bool = True
 
 
-class FAQUpdate(NoNulls):
+class FAQUpdate(_Changes):
     question: Text | None = None
     answer: Text | None = None
     image_url: Url | None = None
     order: Order | None = None
-    is_active: bool | None = None
 
 
-class FAQResponse(Schema):
-    id: str
+class FAQResponse(_Stored):
     question: str
     answer: str
     image_url: str | None = None
     order: int
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 class CMSListResponse(Schema):

@@ -4,13 +4,20 @@ active flags, atomic reordering; customers see active items only."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
-from nexa.cms.repository import Document, DocumentStore, category_exists, get_store
+from nexa.cms.repository import (
+    Document,
+    DocumentStore,
+    ExportedDocument,
+    category_exists,
+    get_store,
+)
 from nexa.cms.schemas import (
     CarouselResponse,
     CMSListResponse,
@@ -18,7 +25,9 @@ from nexa.cms.schemas import (
     HeaderResponse,
 )
 from nexa.core.errors import BadRequest, NotFound
-from nexa.models import Admin
+
+if TYPE_CHECKING:
+    from nexa.models import Admin
 
 RESPONSES: dict[str, type[BaseModel]] = {
     "headers": HeaderResponse,
@@ -26,30 +35,25 @@ RESPONSES: dict[str, type[BaseModel]] = {
     "faqs": FAQResponse,
 }
 REORDERABLE = {"carousel": "carousels", "faq": "faqs"}
+_EXPORTED = TypeAdapter(list[ExportedDocument])
 
 
-class MalformedId(BadRequest):
-    code = "invalid_id"
+class MalformedId(BadRequest, code="invalid_id"): ...
 
 
-class DocumentNotFound(NotFound):
-    code = "cms_item_not_found"
+class DocumentNotFound(NotFound, code="cms_item_not_found"): ...
 
 
-class HeaderExists(BadRequest):
-    code = "header_exists"
+class HeaderExists(BadRequest, code="header_exists"): ...
 
 
-class EmptyUpdate(BadRequest):
-    code = "empty_update"
+class EmptyUpdate(BadRequest, code="empty_update"): ...
 
 
-class CategoryNotFound(BadRequest):
-    code = "category_not_found"
+class CategoryNotFound(BadRequest, code="category_not_found"): ...
 
 
-class InvalidCollection(BadRequest):
-    code = "invalid_collection"
+class InvalidCollection(BadRequest, code="invalid_collection"): ...
 
 
 def _response(document: Document) -> Any:
@@ -200,11 +204,11 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def export_documents(db: AsyncSession) -> list[dict[str, Any]]:
+async def export_documents(db: AsyncSession) -> list[dict[str, object]]:
     """Every CMS document, whichever store holds them (for backups)."""
-    return await get_store(db).export_all()
+    return [dict(document) for document in await get_store(db).export_all()]
 
 
-async def import_documents(db: AsyncSession, documents: list[dict[str, Any]]) -> None:
-    """Replace all CMS documents (for restores)."""
-    await get_store(db).replace_all(documents)
+async def import_documents(db: AsyncSession, documents: Sequence[Mapping[str, object]]) -> None:
+    """Replace all CMS documents (for restores) with those of a backup, checked first."""
+    await get_store(db).replace_all(_EXPORTED.validate_python(documents))

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Kolkata", alias="NEXA_TIMEZONE")
     refresh_rotation: bool = Field(default=False, alias="NEXA_REFRESH_ROTATION")
     admin_default_phone: str = Field(default="9000000000", alias="NEXA_ADMIN_DEFAULT_PHONE")
+    # a read replica for analytics and exports (ReadSessionDep, read_unit_of_work in db.py)
     database_read_url: str | None = Field(default=None, alias="NEXA_DATABASE_READ_URL")
     db_pool_size: int = Field(default=10, ge=1, alias="NEXA_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, ge=0, alias="NEXA_DB_MAX_OVERFLOW")

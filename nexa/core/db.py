@@ -1,4 +1,9 @@
-"""Database engine, sessions and the embedded PostgreSQL used when DATABASE_URL is unset."""
+"""Database engines, sessions and the embedded PostgreSQL used when DATABASE_URL is unset.
+
+Writes and most reads go to the primary (DATABASE_URL). Analytics and exports read through
+`ReadSessionDep` / `read_unit_of_work()`: with NEXA_DATABASE_READ_URL set, a read-only
+transaction on that read replica; without it, from the primary.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import psycopg
 import structlog
 from fastapi import Depends
 from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,9 +33,6 @@ from nexa.core.config import Settings, get_settings, normalise_database_url
 from nexa.core.errors import NexaError
 
 log = structlog.get_logger("nexa.db")
-
-_engine: AsyncEngine | None = None
-_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
 
 def start_embedded_postgres(data_dir: Path, database: str = "nexa") -> str:
@@ -86,11 +89,13 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> As
 
 
 _database_url: str | None = None
-# one engine per event loop: the API's loop and the in-process job worker's loop each
-# get their own pool (asyncio connections cannot cross loops)
-_engines: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
-] = weakref.WeakKeyDictionary()
+_Engine = tuple[AsyncEngine, async_sessionmaker[AsyncSession]]
+# one engine per event loop and database: the API's loop and the in-process job worker's
+# loop each get their own pools (asyncio connections cannot cross loops), and a read
+# replica has its own beside the primary's
+_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Engine]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def configure_database(url: str | None = None) -> str:
@@ -104,13 +109,19 @@ def database_url() -> str:
     return _database_url or configure_database()
 
 
-def _loop_state() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    loop = asyncio.get_running_loop()
-    state = _engines.get(loop)
+def read_database_url() -> str:
+    """Where analytics and exports read: NEXA_DATABASE_READ_URL (a replica), else the primary."""
+    return get_settings().database_read_url or database_url()
+
+
+def _loop_state(url: str | None = None) -> _Engine:
+    """This event loop's engine for `url` (the primary by default), made at first use."""
+    url = url or database_url()
+    engines = _engines.setdefault(asyncio.get_running_loop(), {})
+    state = engines.get(url)
     if state is None:
-        engine = make_engine(database_url())
-        state = (engine, async_sessionmaker(engine, expire_on_commit=False))
-        _engines[loop] = state
+        engine = make_engine(url)
+        state = engines[url] = (engine, async_sessionmaker(engine, expire_on_commit=False))
     return state
 
 
@@ -123,28 +134,27 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 
 def pool_statistics() -> list[dict[str, int]]:
-    """Each engine's pool of this process (one per event loop), for the metrics."""
+    """Each engine's pool of this process (per event loop and database), for the metrics."""
     figures = []
-    for engine, _ in list(_engines.values()):
-        pool: Any = engine.pool
-        if not hasattr(pool, "checkedout"):
-            continue
-        figures.append(
-            {
-                "size": pool.size(),
-                "checked_out": pool.checkedout(),
-                "overflow": max(0, pool.overflow()),
-                "idle": pool.checkedin(),
-            }
-        )
+    for engines in list(_engines.values()):
+        for engine, _ in list(engines.values()):
+            pool: Any = engine.pool
+            if hasattr(pool, "checkedout"):
+                figures.append(
+                    {
+                        "size": pool.size(),
+                        "checked_out": pool.checkedout(),
+                        "overflow": max(0, pool.overflow()),
+                        "idle": pool.checkedin(),
+                    }
+                )
     return figures
 
 
 async def dispose_engine() -> None:
-    """Close the pool of the current event loop."""
-    state = _engines.pop(asyncio.get_running_loop(), None)
-    if state is not None:
-        await state[0].dispose()
+    """Close the pools of the current event loop."""
+    for engine, _ in _engines.pop(asyncio.get_running_loop(), {}).values():
+        await engine.dispose()
 
 
 class _Transactional(Protocol):
@@ -193,3 +203,29 @@ async def unit_of_work() -> AsyncIterator[AsyncSession]:
     async with get_sessionmaker()() as db, db.begin():
         await clock.refresh(db)
         yield db
+
+
+@asynccontextmanager
+async def read_unit_of_work() -> AsyncIterator[AsyncSession]:
+    """A read-only transaction for analytics and exports: on the read replica
+    (NEXA_DATABASE_READ_URL) when one is set, else on the primary. A write in it fails;
+    there is nothing to commit: closing the session ends it."""
+    async with _loop_state(read_database_url())[1]() as db:
+        await db.execute(text("SET TRANSACTION READ ONLY"))  # must come first
+        await clock.refresh(db)
+        yield db
+
+
+async def get_read_session(request_session: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A route's session for heavy reads (analytics): a read-only one on the replica when
+    NEXA_DATABASE_READ_URL is set; without a replica, the request's own session (no second
+    connection from the same pool; every admin route has that session for its auth)."""
+    if not get_settings().database_read_url:
+        yield request_session
+        return
+    async with read_unit_of_work() as db:
+        yield db
+
+
+# `scope="function"` frees the replica's connection before the response is sent
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

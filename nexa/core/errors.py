@@ -94,11 +94,6 @@ class TooManyRequests(NexaError):
     code = "rate_limited"
 
 
-class ServiceUnavailable(NexaError):
-    status_code = 503
-    code = "service_unavailable"
-
-
 HTTP_STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",

@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, func, select
 
+from nexa.core.repository import Repository
 from nexa.models import (
     Customer,
     Offer,
@@ -23,6 +22,14 @@ from nexa.models import (
     Transaction,
     TransactionType,
 )
+
+# a transaction with its customer's name and phone, its plan's name and its offer's name
+# (None when it had no offer: an outer join, which the column types do not show)
+TransactionRow = Row[Transaction, str, str, str, str]
+# a subscription with its plan's name, its customer's name and phone
+SubscriptionRow = Row[Subscription, str, str, str]
+# a queued plan with its plan id and name, its customer's name and phone
+QueuedRow = Row[SubscriptionQueue, int, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class TransactionFilter:
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
 
-    def conditions(self) -> list[Any]:
+    def conditions(self) -> list[ColumnElement[bool]]:
         equal = {
             Transaction.transaction_id: self.transaction_id,
             Transaction.customer_id: self.customer_id,
@@ -64,7 +71,7 @@ class TransactionFilter:
         return conditions
 
 
-def _transactions(filters: TransactionFilter) -> Any:
+def _transactions(filters: TransactionFilter) -> Select[Transaction, str, str, str, str]:
     return (
         select(
             Transaction,
@@ -80,13 +87,12 @@ def _transactions(filters: TransactionFilter) -> Any:
     )
 
 
-class HistoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class HistoryRepository(Repository[Transaction]):
+    model = Transaction
 
     async def transactions(
         self, filters: TransactionFilter, skip: int, limit: int
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[TransactionRow], int]:
         """A page, newest first. A page in the older half is read from the oldest end (an
         OFFSET walks every row it skips: the last page of a million rows costs what the
         first does), then put back in newest-first order."""
@@ -109,7 +115,7 @@ class HistoryRepository:
 
     async def stream_transactions(
         self, filters: TransactionFilter, chunk: int = 2000
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncIterator[TransactionRow]:
         """Every matching row, newest first, through a server-side cursor (flat memory)."""
         result = await self.session.stream(
             _transactions(filters)
@@ -119,7 +125,9 @@ class HistoryRepository:
         async for row in result:
             yield row
 
-    def _subscriptions(self, customer_id: int | None, now: datetime) -> Any:
+    def _subscriptions(
+        self, customer_id: int | None, now: datetime
+    ) -> Select[Subscription, str, str, str]:
         query = (
             select(
                 Subscription,
@@ -144,23 +152,18 @@ class HistoryRepository:
         *,
         topups_only: bool = False,
         phone_number: str | None = None,
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[SubscriptionRow], int]:
         query = self._subscriptions(customer_id, now)
         if topups_only:
             query = query.where(Subscription.is_topup.is_(True))
         if phone_number:
             query = query.where(Subscription.phone_number == phone_number)
-        total = (
-            await self.session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            query.order_by(Subscription.expiry_date, Subscription.subscription_id)
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows), int(total)
+        query = query.order_by(Subscription.expiry_date, Subscription.subscription_id)
+        return await self.page_of_rows(query, skip=skip, limit=limit)
 
-    async def queue(self, customer_id: int | None, skip: int, limit: int) -> tuple[list[Any], int]:
+    async def queue(
+        self, customer_id: int | None, skip: int, limit: int
+    ) -> tuple[list[QueuedRow], int]:
         query = (
             select(
                 SubscriptionQueue,
@@ -176,12 +179,5 @@ class HistoryRepository:
         )
         if customer_id is not None:
             query = query.where(SubscriptionQueue.customer_id == customer_id)
-        total = (
-            await self.session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-        rows = await self.session.execute(
-            query.order_by(SubscriptionQueue.phone_number, SubscriptionQueue.queue_position)
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows), int(total)
+        query = query.order_by(SubscriptionQueue.phone_number, SubscriptionQueue.queue_position)
+        return await self.page_of_rows(query, skip=skip, limit=limit)

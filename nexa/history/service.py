@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
-from nexa.core.db import unit_of_work
+from nexa.core.db import read_unit_of_work
 from nexa.core.errors import NotFound
 from nexa.core.schemas import mb_to_gb
-from nexa.history.repository import HistoryRepository, TransactionFilter
+from nexa.history.repository import (
+    HistoryRepository,
+    QueuedRow,
+    SubscriptionRow,
+    TransactionFilter,
+    TransactionRow,
+)
 from nexa.history.schemas import (
     AdminQueueItem,
     AdminSubscriptionItem,
@@ -41,11 +47,10 @@ CSV_COLUMNS = [
 ]
 
 
-class TransactionNotFound(NotFound):
-    code = "transaction_not_found"
+class TransactionNotFound(NotFound, code="transaction_not_found"): ...
 
 
-def _transaction(row: Any) -> TransactionResponse:
+def _transaction(row: TransactionRow) -> TransactionResponse:
     transaction = row[0]
     return TransactionResponse.model_validate(
         {
@@ -88,9 +93,10 @@ def _money(value: Decimal) -> str:
 
 
 async def export_transactions(filters: TransactionFilter, fmt: str) -> AsyncIterator[str]:
-    """Every matching transaction, streamed in chunks from a session of its own (the
-    request's session is closed by the time the response body is sent)."""
-    async with unit_of_work() as db:
+    """Every matching transaction, streamed in chunks from a read-only session of its own
+    (on the read replica when there is one; the request's session is closed by the time
+    the response body is sent)."""
+    async with read_unit_of_work() as db:
         rows = HistoryRepository(db).stream_transactions(filters)
         if fmt == "json":
             first = True
@@ -130,7 +136,7 @@ async def export_transactions(filters: TransactionFilter, fmt: str) -> AsyncIter
         yield buffer.getvalue()
 
 
-def _subscription(row: Any, admin: bool) -> Any:
+def _subscription(row: SubscriptionRow, admin: bool) -> Any:
     subscription = row[0]
     values = {
         "subscription_id": subscription.subscription_id,
@@ -161,7 +167,7 @@ def _subscription(row: Any, admin: bool) -> Any:
     )
 
 
-def _queued(row: Any, admin: bool) -> Any:
+def _queued(row: QueuedRow, admin: bool) -> Any:
     entry = row[0]
     values = {
         "queue_id": entry.queue_id,

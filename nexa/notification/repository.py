@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict, TypeVarTuple, Unpack
 
-from sqlalchemy import Select, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Select, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from nexa.core import sql
+from nexa.core.repository import Repository
 from nexa.models import (
     AccountStatus,
     Customer,
@@ -20,8 +22,10 @@ from nexa.models import (
     NotificationType,
 )
 
+Columns = TypeVarTuple("Columns")
+
 # columns `add_many` writes, with the value a row leaves out
-_NOTIFICATION_COLUMNS: dict[str, Any] = {
+_NOTIFICATION_COLUMNS: dict[str, object] = {
     "customer_id": None,
     "title": None,
     "message": None,
@@ -50,11 +54,21 @@ def _add_notifications(rows: int) -> str:
     )
 
 
-class NotificationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Message(TypedDict):
+    """An admin's message to many customers (see `_send_to`)."""
 
-    async def add_many(self, rows: list[dict[str, Any]]) -> list[int]:
+    title: str
+    message: str
+    type_: NotificationType
+    channel: NotificationChannel
+    dedupe_prefix: NotRequired[str]
+    broadcast_id: NotRequired[int]
+
+
+class NotificationRepository(Repository[Notification]):
+    model = Notification
+
+    async def add_many(self, rows: list[Mapping[str, object]]) -> list[int]:
         """Insert notifications; rows whose dedupe_key exists already are skipped.
         (Every purchase writes some: sent straight to the driver.)"""
         if not rows:
@@ -67,7 +81,7 @@ class NotificationRepository:
         found = await sql.fetch_all(self.session, _add_notifications(len(rows)), params)
         return [row.notification_id for row in found]
 
-    async def add_from_select(self, columns: list[str], query: Select[Any]) -> int:
+    async def add_from_select(self, columns: list[str], query: Select[*Columns]) -> int:
         """Set-based INSERT … SELECT for jobs; rows whose dedupe_key exists are skipped."""
         statement = (
             insert(Notification)
@@ -112,8 +126,8 @@ class NotificationRepository:
 
     def _customer_filter(
         self, customer_id: int, is_read: bool | None, types: list[NotificationType] | None
-    ) -> list[Any]:
-        conditions: list[Any] = [Notification.customer_id == customer_id]
+    ) -> list[ColumnElement[bool]]:
+        conditions = [Notification.customer_id == customer_id]
         if is_read is not None:
             conditions.append(Notification.is_read.is_(is_read))
         if types:
@@ -130,15 +144,7 @@ class NotificationRepository:
         limit: int,
     ) -> tuple[list[Notification], int]:
         conditions = self._customer_filter(customer_id, is_read, types)
-        total = (await self.session.execute(select(func.count()).where(*conditions))).scalar_one()
-        rows = await self.session.execute(
-            select(Notification)
-            .where(*conditions)
-            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total)
+        return await self.find(conditions, skip, limit)
 
     async def get_for_customer(self, notification_id: int, customer_id: int) -> Notification | None:
         return (
@@ -150,7 +156,9 @@ class NotificationRepository:
             )
         ).scalar_one_or_none()
 
-    async def counts(self, conditions: list[Any], column: Any) -> dict[str, int]:
+    async def counts(
+        self, conditions: list[ColumnElement[bool]], column: QueryableAttribute[object]
+    ) -> dict[str, int]:
         rows = await self.session.execute(
             select(column, func.count()).where(*conditions).group_by(column)
         )
@@ -180,7 +188,7 @@ class NotificationRepository:
     async def preferences(self, customer_id: int) -> NotificationPreference | None:
         return await self.session.get(NotificationPreference, customer_id)
 
-    async def save_preferences(self, customer_id: int, values: dict[str, Any]) -> None:
+    async def save_preferences(self, customer_id: int, values: Mapping[str, object]) -> None:
         statement = insert(NotificationPreference).values(customer_id=customer_id, **values)
         await self.session.execute(
             statement.on_conflict_do_update(index_elements=["customer_id"], set_=values)
@@ -188,40 +196,14 @@ class NotificationRepository:
 
     # --- admin --------------------------------------------------------------------------------
 
-    async def admin_list(
-        self, conditions: list[Any], skip: int, limit: int
+    async def find(
+        self, conditions: list[ColumnElement[bool]], skip: int, limit: int
     ) -> tuple[list[Notification], int]:
-        total = (
-            await self.session.execute(
-                select(func.count()).select_from(Notification).where(*conditions)
-            )
-        ).scalar_one()
-        rows = await self.session.execute(
-            select(Notification)
-            .where(*conditions)
-            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
-            .offset(skip)
-            .limit(limit)
-        )
-        return list(rows.scalars()), int(total)
+        """A page, newest first (the customer's list and the admin's)."""
+        return await self.page(_newest_first(conditions), skip=skip, limit=limit)
 
-    async def count(self, conditions: list[Any]) -> int:
-        return int(
-            (
-                await self.session.execute(
-                    select(func.count()).select_from(Notification).where(*conditions)
-                )
-            ).scalar_one()
-        )
-
-    async def recent(self, conditions: list[Any], limit: int) -> list[Notification]:
-        rows = await self.session.execute(
-            select(Notification)
-            .where(*conditions)
-            .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
-            .limit(limit)
-        )
-        return list(rows.scalars())
+    async def recent(self, conditions: list[ColumnElement[bool]], limit: int) -> list[Notification]:
+        return list((await self.session.execute(_newest_first(conditions).limit(limit))).scalars())
 
     async def existing_customers(self, customer_ids: list[int]) -> set[int]:
         rows = await self.session.execute(
@@ -231,7 +213,7 @@ class NotificationRepository:
         )
         return set(rows.scalars())
 
-    def _opted_out(self, channel: NotificationChannel) -> Any:
+    def _opted_out(self, channel: NotificationChannel) -> Exists:
         column = {
             NotificationChannel.sms: NotificationPreference.promotional_sms,
             NotificationChannel.push: NotificationPreference.promotional_push,
@@ -241,11 +223,13 @@ class NotificationRepository:
             NotificationPreference.customer_id == Customer.customer_id, column.is_(False)
         )
 
-    async def send_to_listed(self, customer_ids: list[int], **message: Any) -> list[int]:
+    async def send_to_listed(
+        self, customer_ids: list[int], **message: Unpack[Message]
+    ) -> list[int]:
         return await self._send_to(Customer.customer_id.in_(customer_ids), **message)
 
     async def send_to_active_after(
-        self, after_customer_id: int, limit: int, **message: Any
+        self, after_customer_id: int, limit: int, **message: Unpack[Message]
     ) -> list[int]:
         """The next `limit` active customers by id (a broadcast's keyset batch)."""
         audience = (Customer.account_status == AccountStatus.active) & (
@@ -255,7 +239,7 @@ class NotificationRepository:
 
     async def _send_to(
         self,
-        audience: Any,
+        audience: ColumnElement[bool],
         *,
         title: str,
         message: str,
@@ -329,11 +313,6 @@ class NotificationRepository:
             ).scalar_one()
         )
 
-    async def add(self, row: Any) -> Any:
-        self.session.add(row)
-        await self.session.flush()
-        return row
-
     async def broadcast(self, broadcast_id: int) -> NotificationBroadcast | None:
         return (
             await self.session.execute(
@@ -342,3 +321,11 @@ class NotificationRepository:
                 .with_for_update(skip_locked=True)
             )
         ).scalar_one_or_none()
+
+
+def _newest_first(conditions: list[ColumnElement[bool]]) -> Select[Notification]:
+    return (
+        select(Notification)
+        .where(*conditions)
+        .order_by(Notification.created_at.desc(), Notification.notification_id.desc())
+    )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -113,7 +112,3 @@ class RecentAutomated(Schema):
 class AutomatedStats(Schema):
     automated_by_type: dict[str, int]
     recent_automated: list[RecentAutomated]
-
-
-def as_event(notification: Any) -> str:
-    return NotificationResponse.model_validate(notification).model_dump_json()

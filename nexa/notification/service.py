@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, TypeVarTuple
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
 from nexa.core import clock
-from nexa.core.errors import BadRequest, NotFound
+from nexa.core.errors import BadRequest
 from nexa.core.queue import defer_in_transaction
 from nexa.models import (
-    Admin,
-    Customer,
     Notification,
     NotificationBroadcast,
     NotificationChannel,
@@ -44,6 +42,11 @@ from nexa.notification.schemas import (
     SendResult,
 )
 
+if TYPE_CHECKING:
+    from nexa.models import Admin, Customer
+
+Columns = TypeVarTuple("Columns")
+
 BROADCAST_TASK = "notification:fan_out_broadcast"
 # sends to at most this many listed customers are written in the request itself
 BROADCAST_BATCH = 5000
@@ -60,7 +63,7 @@ class Alert:
     source: NotificationSource = NotificationSource.system
 
 
-def _row(alert: Alert) -> dict[str, Any]:
+def _row(alert: Alert) -> dict[str, object]:
     row = asdict(alert)
     if alert.channel == NotificationChannel.in_app:  # nothing to send: it is in the app
         row.update(status="sent", delivery_mode="in_app", sent_at=clock.now())
@@ -80,7 +83,7 @@ async def notify(db: AsyncSession, *alerts: Alert) -> list[int]:
     return ids
 
 
-async def notify_from_select(db: AsyncSession, query: Select[Any]) -> int:
+async def notify_from_select(db: AsyncSession, query: Select[*Columns]) -> int:
     """Set-based variant for jobs. `query` selects the columns customer_id, type, title,
     message, channel, dedupe_key (in that order); returns how many were created."""
     columns = ["customer_id", "type", "title", "message", "channel", "dedupe_key"]
@@ -109,10 +112,6 @@ async def next_retry_at(db: AsyncSession) -> datetime | None:
 
 
 # --- customer ---------------------------------------------------------------------------------
-
-
-class NotificationNotFound(NotFound):
-    code = "notification_not_found"
 
 
 async def list_for_customer(
@@ -176,8 +175,7 @@ async def update_preferences(
 # --- admin ------------------------------------------------------------------------------------
 
 
-class UnknownCustomers(BadRequest):
-    code = "unknown_customers"
+class UnknownCustomers(BadRequest, code="unknown_customers"): ...
 
 
 async def admin_send(
@@ -282,8 +280,8 @@ def _admin_filters(
     channel: NotificationChannel | None,
     status: str | None,
     source: NotificationSource | None,
-) -> list[Any]:
-    conditions: list[Any] = []
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if customer_id is not None:
         conditions.append(Notification.customer_id == customer_id)
     if notification_type is not None:
@@ -309,17 +307,17 @@ async def admin_list(
     limit: int,
 ) -> tuple[list[NotificationResponse], int]:
     conditions = _admin_filters(customer_id, notification_type, channel, status, source)
-    rows, total = await NotificationRepository(db).admin_list(conditions, skip, limit)
+    rows, total = await NotificationRepository(db).find(conditions, skip, limit)
     return [NotificationResponse.model_validate(row) for row in rows], total
 
 
 async def admin_stats(db: AsyncSession) -> AdminNotificationStats:
     repository = NotificationRepository(db)
     return AdminNotificationStats(
-        total_notifications=await repository.count([]),
+        total_notifications=await repository.count(),
         # D-45: only real sends count, failures do not
         sent_today=await repository.count(
-            [Notification.status == "sent", Notification.sent_at >= clock.business_midnight()]
+            Notification.status == "sent", Notification.sent_at >= clock.business_midnight()
         ),
         by_type=await repository.counts([], Notification.type),
         by_channel=await repository.counts([], Notification.channel),

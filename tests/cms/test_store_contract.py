@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.cms.repository import DocumentStore, MongoDocumentStore, PostgresDocumentStore
+from nexa.core import clock
 
 STORES = ["postgres"] + (["mongodb"] if os.environ.get("NEXA_TEST_MONGODB_URL") else [])
 
@@ -83,3 +85,16 @@ async def test_export_and_replace_round_trip(store: DocumentStore) -> None:
     assert await store.export_all() == []
     await store.replace_all(exported)
     assert sorted(d["id"] for d in await store.export_all()) == sorted(d["id"] for d in exported)
+
+
+async def test_times_follow_the_service_clock(store: DocumentStore) -> None:
+    """Created and updated times are the service's clock (the test clock outside
+    production), not the machine's."""
+    clock.set_offset(timedelta(days=40))
+    created = await store.insert("faqs", {"question": "q"}, is_active=True, position=1)
+    assert abs(created.created_at - clock.now()) < timedelta(minutes=1)
+    assert abs(created.updated_at - clock.now()) < timedelta(minutes=1)
+    clock.set_offset(timedelta(days=41))
+    updated = await store.update("faqs", created.id, {"answer": "a"})
+    assert updated is not None and updated.created_at == created.created_at
+    assert abs(updated.updated_at - clock.now()) < timedelta(minutes=1)
