@@ -82,15 +82,16 @@ class CustomerRepository:
         )
         return list(rows.scalars())
 
-    async def ids_by_phone(self, phone_numbers: Collection[str]) -> dict[str, int]:
+    async def by_phone(self, phone_numbers: Collection[str]) -> list[Customer]:
+        """The (not deleted) customers registered with these numbers."""
         if not phone_numbers:
-            return {}
+            return []
         rows = await self.session.execute(
-            select(Customer.phone_number, Customer.customer_id).where(
+            select(Customer).where(
                 Customer.phone_number.in_(set(phone_numbers)), Customer.deleted_at.is_(None)
             )
         )
-        return {row.phone_number: row.customer_id for row in rows}
+        return list(rows.scalars())
 
     async def phone_taken(self, phone_number: str) -> bool:
         # soft-deleted rows still hold their number (unique index)

@@ -112,9 +112,12 @@ async def contacts(db: AsyncSession, customer_ids: Collection[int]) -> dict[int,
     return {row.customer_id: CustomerContact.model_validate(row) for row in rows}
 
 
-async def owner_ids_by_phone(db: AsyncSession, phone_numbers: Collection[str]) -> dict[str, int]:
+async def contacts_by_phone(
+    db: AsyncSession, phone_numbers: Collection[str]
+) -> dict[str, CustomerContact]:
     """The registered customer of each of these numbers that has one."""
-    return await CustomerRepository(db).ids_by_phone(phone_numbers)
+    rows = await CustomerRepository(db).by_phone(phone_numbers)
+    return {row.phone_number: CustomerContact.model_validate(row) for row in rows}
 
 
 def ids_with_phone_containing(fragment: str) -> Select[int]:

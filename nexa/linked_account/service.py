@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action, row_summary
-from nexa.core import clock
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.idempotency import ReplayedResponse
 from nexa.core.schemas import mb_to_gb, normalise_phone, query_instant
+from nexa.customer import service as customer_service
 from nexa.linked_account.repository import (
     LinkedAccountRepository,
-    for_link,
     for_primary,
     linked_to_phone,
     phone_contains,
@@ -33,8 +33,13 @@ from nexa.linked_account.schemas import (
     RechargeLinkedRequest,
     RechargeLinkedResponse,
 )
-from nexa.models import Admin, Customer, LinkedAccount
+from nexa.models import LinkedAccount
+from nexa.payment import service as payment_service
 from nexa.recharge import service as recharge_service
+from nexa.recharge.service import BoughtPlan
+
+if TYPE_CHECKING:
+    from nexa.models import Admin, Customer
 
 # Q-22 proposes a `NEXA_MAX_LINKED_ACCOUNTS` setting; until Settings has it, this constant rules
 MAX_LINKED_ACCOUNTS = 5
@@ -64,10 +69,29 @@ class CustomerNotFound(NotFound):
     code = "customer_not_found"
 
 
-def _response(row: Any) -> LinkedAccountResponse:
-    return LinkedAccountResponse.model_validate(
-        {**row._mapping, "is_registered_user": row.linked_customer_id is not None}
+async def _responses(db: AsyncSession, links: list[LinkedAccount]) -> list[LinkedAccountResponse]:
+    """Each link with both customers' names; who holds the linked number is looked up now,
+    never stored (docs/decisions.md#linked-accounts)."""
+    primaries = await customer_service.contacts(db, {link.primary_customer_id for link in links})
+    holders = await customer_service.contacts_by_phone(
+        db, {link.linked_phone_number for link in links}
     )
+    responses = []
+    for link in links:
+        primary, holder = primaries[link.primary_customer_id], holders.get(link.linked_phone_number)
+        responses.append(
+            LinkedAccountResponse(
+                linked_account_id=link.linked_account_id,
+                primary_customer_id=link.primary_customer_id,
+                primary_customer_name=primary.full_name,
+                linked_phone_number=link.linked_phone_number,
+                linked_customer_id=holder.customer_id if holder else None,
+                linked_customer_name=holder.full_name if holder else None,
+                is_registered_user=holder is not None,
+                created_at=link.created_at,
+            )
+        )
+    return responses
 
 
 # --- the primary customer -----------------------------------------------------------------
@@ -84,7 +108,7 @@ async def add_link(
     await links.lock_owner(customer.customer_id)
     if await links.exists(customer.customer_id, phone_number):
         raise AlreadyLinked(f"{phone_number} is already linked to your account")
-    if await links.count(customer.customer_id) >= MAX_LINKED_ACCOUNTS:
+    if await links.count(for_primary(customer.customer_id)) >= MAX_LINKED_ACCOUNTS:
         raise LinkLimitReached(
             f"You can link at most {MAX_LINKED_ACCOUNTS} numbers; remove one to add another"
         )
@@ -96,7 +120,7 @@ async def add_link(
         )
     except IntegrityError as exc:  # the unique index lost a race the lock did not cover
         raise AlreadyLinked(f"{phone_number} is already linked to your account") from exc
-    return _response((await links.rows([for_link(link.linked_account_id)]))[0])
+    return (await _responses(db, [link]))[0]
 
 
 async def get_own_link(
@@ -113,17 +137,18 @@ async def list_links(
     db: AsyncSession, customer: Customer, linked_account_id: int | None, skip: int, limit: int
 ) -> tuple[list[LinkedAccountResponse], int]:
     """The caller's links; with an id, that one link with its spending and active plans."""
-    links = LinkedAccountRepository(db)
     if linked_account_id is None:
-        rows, total = await links.page([for_primary(customer.customer_id)], skip, limit)
-        return [_response(row) for row in rows], total
+        links, total = await LinkedAccountRepository(db).find(
+            [for_primary(customer.customer_id)], skip, limit
+        )
+        return await _responses(db, links), total
     link = await get_own_link(db, customer, linked_account_id)
-    response = _response((await links.rows([for_link(linked_account_id)]))[0])
-    spent = await links.spending(customer.customer_id, link.linked_phone_number, None, None)
-    response.total_spent = Decimal(spent.total_spent)
-    response.active_subscriptions = await links.count_active_paid(
-        customer.customer_id, link.linked_phone_number, clock.now()
-    )
+    response = (await _responses(db, [link]))[0]
+    payer, phone = customer.customer_id, link.linked_phone_number
+    response.total_spent = (
+        await payment_service.spending(db, payer, phone, None, None)
+    ).total_spent
+    response.active_subscriptions = await recharge_service.running_plans_paid_by(db, payer, phone)
     return [response], 1
 
 
@@ -178,15 +203,15 @@ async def spending(
     start, end = query_instant(date_from), query_instant(date_to, end=True)
     if start is not None and end is not None and start > end:
         raise InvalidDateRange("date_from must not be after date_to")
-    row = await LinkedAccountRepository(db).spending(
-        customer.customer_id, link.linked_phone_number, start, end
+    spent = await payment_service.spending(
+        db, customer.customer_id, link.linked_phone_number, start, end
     )
     return LinkedSpending(
         linked_account_id=link.linked_account_id,
         linked_phone_number=link.linked_phone_number,
-        total_spent=Decimal(row.total_spent),
-        transaction_count=row.transaction_count,
-        last_recharge_at=row.last_recharge_at,
+        total_spent=spent.total_spent,
+        transaction_count=spent.transaction_count,
+        last_recharge_at=spent.last_paid_at,
         date_from=start,
         date_to=end,
     )
@@ -196,14 +221,14 @@ async def subscriptions(
     db: AsyncSession, customer: Customer, link: LinkedAccount, skip: int, limit: int
 ) -> tuple[list[LinkedSubscription], int]:
     """The number's active and queued plans that the caller paid for (Q-22)."""
-    rows, total = await LinkedAccountRepository(db).paid_subscriptions(
-        customer.customer_id, link.linked_phone_number, clock.now(), skip, limit
+    bought, total = await recharge_service.plans_paid_by(
+        db, customer.customer_id, link.linked_phone_number, skip=skip, limit=limit
     )
-    return [_subscription(row) for row in rows], total
+    return [_subscription(row) for row in bought], total
 
 
-def _subscription(row: Any) -> LinkedSubscription:
-    plan = row[0]
+def _subscription(row: BoughtPlan) -> LinkedSubscription:
+    plan = row.subscription
     return LinkedSubscription(
         subscription_id=plan.subscription_id,
         transaction_id=plan.transaction_id,
@@ -245,32 +270,37 @@ async def admin_list(
     limit: int,
 ) -> tuple[list[LinkedAccountResponse], int]:
     """Every link, filtered; one query with both customers joined (no N+1)."""
-    conditions: list[Any] = []
+    conditions: list[ColumnElement[bool]] = []
     if primary_customer_id is not None:
         conditions.append(for_primary(primary_customer_id))
     if linked_phone and linked_phone.strip():
         conditions.append(phone_contains(_phone_fragment(linked_phone)))
-    rows, total = await LinkedAccountRepository(db).page(conditions, skip, limit)
-    return [_response(row) for row in rows], total
+    links, total = await LinkedAccountRepository(db).find(conditions, skip, limit)
+    return await _responses(db, links), total
 
 
 async def admin_customer_links(db: AsyncSession, customer_id: int) -> CustomerLinks:
     """A customer's links as primary owner and the links others made to their number."""
     links = LinkedAccountRepository(db)
-    summary = await links.customer(customer_id)
-    if summary is None:
+    customer = await customer_service.find(db, customer_id)
+    if customer is None:
         raise CustomerNotFound(f"Customer {customer_id} not found")
-    owned = await links.rows([for_primary(customer_id)])
-    linked = await links.rows([linked_to_phone(summary.phone_number)])
+    owned = await _responses(db, await links.rows([for_primary(customer_id)]))
+    to_them = await links.rows([linked_to_phone(customer.phone_number)])
+    primaries = await customer_service.contacts(db, {link.primary_customer_id for link in to_them})
     return CustomerLinks(
-        customer=CustomerSummary.model_validate(summary._mapping),
-        as_primary_owner=[
-            OwnedLink.model_validate(
-                {**row._mapping, "is_registered_user": row.linked_customer_id is not None}
+        customer=CustomerSummary.model_validate(customer),
+        as_primary_owner=[OwnedLink.model_validate(row.model_dump()) for row in owned],
+        as_linked_account=[
+            LinkToCustomer(
+                linked_account_id=link.linked_account_id,
+                primary_customer_id=link.primary_customer_id,
+                primary_customer_name=primaries[link.primary_customer_id].full_name,
+                primary_phone_number=primaries[link.primary_customer_id].phone_number,
+                created_at=link.created_at,
             )
-            for row in owned
+            for link in to_them
         ],
-        as_linked_account=[LinkToCustomer.model_validate(row._mapping) for row in linked],
     )
 
 

@@ -7,7 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect, and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Row,
+    ScalarSelect,
+    Select,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import sql
@@ -79,6 +87,29 @@ class TransactionRepository:
         )
         return list(rows.scalars())
 
+    async def spending(
+        self,
+        payer_id: int,
+        phone_number: str,
+        date_from: datetime | None,
+        date_to: datetime | None,
+    ) -> Row[Decimal, int, datetime | None]:
+        """What the payer paid for the number: total, count and latest (successes only)."""
+        conditions = [
+            *_paid_by(payer_id),
+            Transaction.recipient_phone_number == phone_number,
+        ]
+        if date_from is not None:
+            conditions.append(Transaction.transaction_date >= date_from)
+        if date_to is not None:
+            conditions.append(Transaction.transaction_date < date_to)
+        query = select(
+            func.coalesce(func.sum(Transaction.final_amount), 0),
+            func.count(),
+            func.max(Transaction.transaction_date),
+        ).where(*conditions)
+        return (await self.session.execute(query)).one()
+
     async def any_for_plan(self, plan_id: int) -> bool:
         found = await self.session.execute(
             select(Transaction.transaction_id).where(Transaction.plan_id == plan_id).limit(1)
@@ -89,23 +120,23 @@ class TransactionRepository:
 # --- correlated subqueries other domains compose into their SQL (through the service) ---
 
 
-def _paid_by(customer_id: ColumnExpressionArgument[int]) -> ColumnElement[bool]:
-    return and_(
+def _paid_by(customer_id: ColumnExpressionArgument[int] | int) -> list[ColumnElement[bool]]:
+    return [
         Transaction.customer_id == customer_id,
         Transaction.payment_status == PaymentStatus.success,
-    )
+    ]
 
 
 def paid_count_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[int]:
     """How many successful payments the customer made."""
-    return select(func.count()).where(_paid_by(customer_id)).scalar_subquery()
+    return select(func.count()).where(*_paid_by(customer_id)).scalar_subquery()
 
 
 def paid_total_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[Decimal]:
     """What the customer paid in all (0 when nothing)."""
     return (
         select(func.coalesce(func.sum(Transaction.final_amount), 0))
-        .where(_paid_by(customer_id))
+        .where(*_paid_by(customer_id))
         .scalar_subquery()
     )
 
@@ -114,6 +145,11 @@ def last_paid_at(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[dat
     """When the customer's latest successful payment was made (NULL when never)."""
     return (
         select(func.max(Transaction.transaction_date))
-        .where(_paid_by(customer_id))
+        .where(*_paid_by(customer_id))
         .scalar_subquery()
     )
+
+
+def transactions_of(payer_id: int) -> Select[int]:
+    """The ids of every payment attempt the customer made."""
+    return select(Transaction.transaction_id).where(Transaction.customer_id == payer_id)

@@ -36,6 +36,7 @@ from nexa.payment.repository import TransactionRepository
 from nexa.payment.repository import last_paid_at as last_paid_at
 from nexa.payment.repository import paid_count_of as paid_count_of
 from nexa.payment.repository import paid_total_of as paid_total_of
+from nexa.payment.repository import transactions_of as transactions_of
 
 Response = TypeVar("Response", bound=BaseModel)
 
@@ -182,3 +183,25 @@ async def payments_of(
 async def any_payment_for_plan(db: AsyncSession, plan_id: int) -> bool:
     """Whether anybody ever paid (or tried to pay) for this plan."""
     return await TransactionRepository(db).any_for_plan(plan_id)
+
+
+@dataclass(frozen=True)
+class Spending:
+    """What a payer paid for one number (successful payments)."""
+
+    total_spent: Decimal
+    transaction_count: int
+    last_paid_at: datetime | None
+
+
+async def spending(
+    db: AsyncSession,
+    payer_id: int,
+    phone_number: str,
+    date_from: datetime | None,
+    date_to: datetime | None,
+) -> Spending:
+    total, count, last = await TransactionRepository(db).spending(
+        payer_id, phone_number, date_from, date_to
+    )
+    return Spending(Decimal(total), int(count), last)

@@ -109,7 +109,7 @@ async def secondary_responses(
     """Each activation's current secondary numbers, with their registered customer if any."""
     rows = await PostpaidRepository(db).secondaries(activation_ids)
     numbers = [row.phone_number for group in rows.values() for row in group]
-    owners = await customer_service.owner_ids_by_phone(db, numbers)
+    owners = await customer_service.contacts_by_phone(db, numbers)
     responses: dict[int, list[SecondaryNumberResponse]] = defaultdict(list)
     for activation_id, group in rows.items():
         responses[activation_id] = [
@@ -117,7 +117,7 @@ async def secondary_responses(
                 secondary_id=row.secondary_id,
                 phone_number=row.phone_number,
                 added_date=row.added_date,
-                customer_id=owners.get(row.phone_number),
+                customer_id=owner.customer_id if (owner := owners.get(row.phone_number)) else None,
             )
             for row in group
         ]

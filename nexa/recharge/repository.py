@@ -6,14 +6,17 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from sqlalchemy import (
+    ColumnElement,
     ColumnExpressionArgument,
     Exists,
     ScalarSelect,
     Select,
     and_,
+    case,
     exists,
     func,
     literal,
+    or_,
     select,
     text,
     update,
@@ -362,6 +365,83 @@ class SubscriptionRepository:
                 )
             ),
         )
+
+
+@dataclass(frozen=True)
+class BoughtPlan:
+    """A plan of a number, with its name and, while it waits, its place in the queue."""
+
+    subscription: Subscription
+    plan_name: str
+    queue_position: int | None
+    expected_activation_date: datetime | None
+
+
+class BoughtPlanRepository:
+    """The plans of a number that one payer bought (a linked account's view)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _bought(
+        phone_number: str, transactions: Select[int], now: datetime, *, queued: bool
+    ) -> list[ColumnElement[bool]]:
+        running = and_(
+            Subscription.status == SubscriptionStatus.active, Subscription.expiry_date > now
+        )
+        return [
+            Subscription.phone_number == phone_number,
+            Subscription.transaction_id.in_(transactions),
+            or_(Subscription.status == SubscriptionStatus.queued, running) if queued else running,
+        ]
+
+    async def count_running(
+        self, phone_number: str, transactions: Select[int], now: datetime
+    ) -> int:
+        running = self._bought(phone_number, transactions, now, queued=False)
+        query = select(func.count()).where(*running)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def page(
+        self,
+        phone_number: str,
+        transactions: Select[int],
+        plan_name: ScalarSelect[str],
+        now: datetime,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[BoughtPlan], int]:
+        """Running and queued plans: running first (the base plan before its top-ups), then
+        the queue in order. `plan_name`: the name of `Subscription.plan_id`'s plan."""
+        conditions = self._bought(phone_number, transactions, now, queued=True)
+        total = (await self.session.execute(select(func.count()).where(*conditions))).scalar_one()
+        rows = await self.session.execute(
+            select(
+                Subscription,
+                plan_name,
+                SubscriptionQueue.queue_position,
+                SubscriptionQueue.expected_activation_date,
+            )
+            .outerjoin(
+                SubscriptionQueue,
+                and_(
+                    SubscriptionQueue.subscription_id == Subscription.subscription_id,
+                    SubscriptionQueue.processed_at.is_(None),
+                ),
+            )
+            .where(*conditions)
+            .order_by(
+                case((Subscription.status == SubscriptionStatus.active, 0), else_=1),
+                Subscription.is_topup,
+                SubscriptionQueue.queue_position,
+                Subscription.expiry_date,
+                Subscription.subscription_id,
+            )
+            .offset(skip)
+            .limit(limit)
+        )
+        return [BoughtPlan(*row) for row in rows], int(total)
 
 
 class UsageRepository:

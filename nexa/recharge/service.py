@@ -22,6 +22,7 @@ from nexa.models import (
     PaymentMethod,
     PaymentStatus,
     PlanType,
+    Subscription,
     SubscriptionStatus,
     TransactionType,
 )
@@ -33,6 +34,8 @@ from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
 from nexa.recharge.repository import (
     ActiveBase,
+    BoughtPlan,
+    BoughtPlanRepository,
     LineRepository,
     SubscriptionRepository,
 )
@@ -321,4 +324,28 @@ def _subscription_alert(plan: SellablePlan, subscription: NewSubscription, messa
         title=title,
         message=message,
         dedupe_key=f"{alert_type.value}:{subscription.subscription_id}",
+    )
+
+
+# --- what a payer bought for a number (linked accounts) ----------------------------------
+
+
+async def running_plans_paid_by(db: AsyncSession, payer_id: int, phone_number: str) -> int:
+    """How many plans of the number that the payer bought are running now."""
+    return await BoughtPlanRepository(db).count_running(
+        phone_number, payment_service.transactions_of(payer_id), clock.now()
+    )
+
+
+async def plans_paid_by(
+    db: AsyncSession, payer_id: int, phone_number: str, *, skip: int, limit: int
+) -> tuple[list[BoughtPlan], int]:
+    """The number's running and queued plans that the payer bought, running first."""
+    return await BoughtPlanRepository(db).page(
+        phone_number,
+        payment_service.transactions_of(payer_id),
+        catalog_service.plan_name_of(Subscription.plan_id),
+        clock.now(),
+        skip,
+        limit,
     )
