@@ -20,7 +20,7 @@ from nexa.catalog.offers import (
     get_offer_for_purchase,
 )
 from nexa.catalog.plans import PlanNotFound, get_plan_for_sale
-from nexa.catalog.repository import PlanRepository
+from nexa.catalog.repository import CategoryRepository, PlanRepository
 from nexa.catalog.repository import plan_name_of as _plan_name_of
 from nexa.catalog.schemas import SellablePlan
 
@@ -33,6 +33,7 @@ __all__ = [
     "OfferNotValidNow",
     "PlanNotFound",
     "SellablePlan",
+    "category_exists",
     "find_plan",
     "get_offer_for_purchase",
     "get_plan_for_sale",
@@ -51,6 +52,10 @@ def plan_name_of(plan_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Sc
     """The plan's name as a correlated subquery, for other domains' set-based SQL (e.g. an
     alert message built in one INSERT … SELECT)."""
     return _plan_name_of(plan_id)
+
+
+async def category_exists(db: AsyncSession, category_id: int) -> bool:
+    return await CategoryRepository(db).get(category_id) is not None
 
 
 async def find_plan(db: AsyncSession, plan_id: int) -> Plan | None:

@@ -23,7 +23,7 @@ from typing_extensions import TypedDict
 
 from nexa.core import clock
 from nexa.core.config import get_settings
-from nexa.models import Category, CmsDocument
+from nexa.models import CmsDocument
 
 if TYPE_CHECKING:
     from bson import ObjectId
@@ -433,10 +433,3 @@ def get_store(db: AsyncSession) -> DocumentStore:
     if settings.mongodb_url:
         return _mongo_store(settings.mongodb_url, settings.mongodb_database)
     return PostgresDocumentStore(db)
-
-
-async def category_exists(db: AsyncSession, category_id: int) -> bool:
-    found = await db.execute(
-        select(Category.category_id).where(Category.category_id == category_id)
-    )
-    return found.first() is not None

@@ -11,11 +11,11 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
+from nexa.catalog import service as catalog_service
 from nexa.cms.repository import (
     Document,
     DocumentStore,
     ExportedDocument,
-    category_exists,
     get_store,
 )
 from nexa.cms.schemas import (
@@ -84,7 +84,7 @@ async def _check_category(db: AsyncSession, body: dict[str, Any]) -> None:
     category_id = body.get("category_id")
     if category_id is None:
         return
-    if not await category_exists(db, int(category_id)):
+    if not await catalog_service.category_exists(db, int(category_id)):
         raise CategoryNotFound(f"Category {category_id} does not exist")
 
 

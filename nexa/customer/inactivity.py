@@ -19,7 +19,7 @@ from nexa.core.config import get_settings
 from nexa.customer.repository import CustomerRepository, WarningLevel
 from nexa.models import AccountStatus, Customer, NotificationType
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.payment import service as payment_service
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import service as recharge_service

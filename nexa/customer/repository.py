@@ -8,6 +8,7 @@ from typing import TypedDict
 
 from sqlalchemy import (
     ColumnElement,
+    ColumnExpressionArgument,
     Integer,
     Row,
     ScalarSelect,
@@ -51,6 +52,31 @@ def ids_with_phone_containing(fragment: str) -> Select[int]:
     return select(Customer.customer_id).where(Customer.phone_number.contains(fragment))
 
 
+def audience(
+    *,
+    customer_ids: Collection[int] | None = None,
+    active_after: int | None = None,
+    limit: int | None = None,
+) -> Select[int]:
+    """Ids of existing customers in id order: those listed, or (`active_after`) the active
+    ones after an id, a keyset batch of `limit`."""
+    query = select(Customer.customer_id).where(Customer.deleted_at.is_(None))
+    if customer_ids is not None:
+        query = query.where(Customer.customer_id.in_(set(customer_ids)))
+    if active_after is not None:
+        query = query.where(
+            Customer.account_status == AccountStatus.active, Customer.customer_id > active_after
+        )
+    return query.order_by(Customer.customer_id).limit(limit)
+
+
+def phone_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[str]:
+    """The customer's phone number."""
+    return (
+        select(Customer.phone_number).where(Customer.customer_id == customer_id).scalar_subquery()
+    )
+
+
 class CustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,6 +118,16 @@ class CustomerRepository:
             )
         )
         return list(rows.scalars())
+
+    async def existing_ids(self, customer_ids: Collection[int]) -> set[int]:
+        rows = await self.session.execute(audience(customer_ids=customer_ids))
+        return set(rows.scalars())
+
+    async def active_count(self) -> int:
+        query = select(func.count()).where(
+            Customer.account_status == AccountStatus.active, Customer.deleted_at.is_(None)
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def phone_taken(self, phone_number: str) -> bool:
         # soft-deleted rows still hold their number (unique index)

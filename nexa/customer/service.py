@@ -19,7 +19,11 @@ from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
 from nexa.customer.repository import CustomerFigures, CustomerRepository
+
+# SQL other domains compose into theirs (docs/decisions.md#boundaries)
+from nexa.customer.repository import audience as audience
 from nexa.customer.repository import ids_with_phone_containing as _ids_with_phone_containing
+from nexa.customer.repository import phone_of as phone_of
 from nexa.customer.schemas import (
     CustomerContact,
     CustomerDetailResponse,
@@ -118,6 +122,15 @@ async def contacts_by_phone(
     """The registered customer of each of these numbers that has one."""
     rows = await CustomerRepository(db).by_phone(phone_numbers)
     return {row.phone_number: CustomerContact.model_validate(row) for row in rows}
+
+
+async def existing_ids(db: AsyncSession, customer_ids: Collection[int]) -> set[int]:
+    """Which of these customers exist (not deleted)."""
+    return await CustomerRepository(db).existing_ids(customer_ids)
+
+
+async def active_count(db: AsyncSession) -> int:
+    return await CustomerRepository(db).active_count()
 
 
 def ids_with_phone_containing(fragment: str) -> Select[int]:

@@ -36,7 +36,7 @@ from nexa.linked_account.schemas import (
 from nexa.models import LinkedAccount
 from nexa.payment import service as payment_service
 from nexa.recharge import service as recharge_service
-from nexa.recharge.service import BoughtPlan
+from nexa.recharge.schemas import BoughtPlan
 
 if TYPE_CHECKING:
     from nexa.models import Admin, Customer

@@ -3,17 +3,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import datetime
-from typing import NotRequired, TypedDict, TypeVarTuple, Unpack
+from typing import NotRequired, TypedDict, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Exists, Select, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    ScalarSelect,
+    Select,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import QueryableAttribute
 
 from nexa.core import sql
 from nexa.core.repository import Repository
 from nexa.models import (
-    AccountStatus,
-    Customer,
     Notification,
     NotificationBroadcast,
     NotificationChannel,
@@ -93,12 +102,14 @@ class NotificationRepository(Repository[Notification]):
 
     # --- delivery -----------------------------------------------------------------------------
 
-    async def claim_next_due(self, now: datetime) -> tuple[Notification, str] | None:
-        """The oldest SMS/push row waiting to be sent, locked; rows others hold are skipped."""
+    async def claim_next_due(
+        self, now: datetime, phone: ScalarSelect[str]
+    ) -> tuple[Notification, str] | None:
+        """The oldest SMS/push row waiting to be sent, locked, with the recipient's `phone`
+        (the customer domain's subquery); rows others hold are skipped."""
         row = (
             await self.session.execute(
-                select(Notification, Customer.phone_number)
-                .join(Customer, Customer.customer_id == Notification.customer_id)
+                select(Notification, phone)
                 .where(
                     Notification.status == "pending",
                     Notification.channel.in_([NotificationChannel.sms, NotificationChannel.push]),
@@ -205,41 +216,17 @@ class NotificationRepository(Repository[Notification]):
     async def recent(self, conditions: list[ColumnElement[bool]], limit: int) -> list[Notification]:
         return list((await self.session.execute(_newest_first(conditions).limit(limit))).scalars())
 
-    async def existing_customers(self, customer_ids: list[int]) -> set[int]:
-        rows = await self.session.execute(
-            select(Customer.customer_id).where(
-                Customer.customer_id.in_(customer_ids), Customer.deleted_at.is_(None)
-            )
-        )
-        return set(rows.scalars())
-
-    def _opted_out(self, channel: NotificationChannel) -> Exists:
+    def _opted_out(self, channel: NotificationChannel, customer_id: ColumnElement[int]) -> Exists:
         column = {
             NotificationChannel.sms: NotificationPreference.promotional_sms,
             NotificationChannel.push: NotificationPreference.promotional_push,
             NotificationChannel.in_app: NotificationPreference.promotional_in_app,
         }[channel]
-        return exists().where(
-            NotificationPreference.customer_id == Customer.customer_id, column.is_(False)
-        )
+        return exists().where(NotificationPreference.customer_id == customer_id, column.is_(False))
 
-    async def send_to_listed(
-        self, customer_ids: list[int], **message: Unpack[Message]
-    ) -> list[int]:
-        return await self._send_to(Customer.customer_id.in_(customer_ids), **message)
-
-    async def send_to_active_after(
-        self, after_customer_id: int, limit: int, **message: Unpack[Message]
-    ) -> list[int]:
-        """The next `limit` active customers by id (a broadcast's keyset batch)."""
-        audience = (Customer.account_status == AccountStatus.active) & (
-            Customer.customer_id > after_customer_id
-        )
-        return await self._send_to(audience, limit=limit, **message)
-
-    async def _send_to(
+    async def send_to(
         self,
-        audience: ColumnElement[bool],
+        audience: Select[int],
         *,
         title: str,
         message: str,
@@ -247,17 +234,19 @@ class NotificationRepository(Repository[Notification]):
         channel: NotificationChannel,
         dedupe_prefix: str | None = None,
         broadcast_id: int | None = None,
-        limit: int | None = None,
     ) -> list[int]:
-        """INSERT … SELECT one admin notification per customer of `audience` (a condition on
-        Customer), skipping promotional opt-outs; returns the customer ids written to."""
-        conditions = [audience, Customer.deleted_at.is_(None)]
+        """INSERT … SELECT one admin notification per customer id of `audience` (the
+        customer domain's selection), skipping promotional opt-outs; returns the customer
+        ids written to."""
+        recipients = audience.subquery("recipients")
+        customer_id = recipients.c.customer_id
+        conditions = []
         if type_ == NotificationType.promotional:
-            conditions.append(~self._opted_out(channel))
+            conditions.append(~self._opted_out(channel, customer_id))
         in_app = channel == NotificationChannel.in_app
         query = (
             select(
-                Customer.customer_id,
+                customer_id,
                 literal(title),
                 literal(message),
                 literal(type_.value),
@@ -266,18 +255,12 @@ class NotificationRepository(Repository[Notification]):
                 literal("sent" if in_app else "pending"),
                 literal("in_app" if in_app else "simulated"),
                 func.now() if in_app else literal(None),
-                (
-                    func.concat(dedupe_prefix, Customer.customer_id)
-                    if dedupe_prefix
-                    else literal(None)
-                ),
+                (func.concat(dedupe_prefix, customer_id) if dedupe_prefix else literal(None)),
                 literal(broadcast_id),
             )
             .where(*conditions)
-            .order_by(Customer.customer_id)
+            .order_by(customer_id)
         )
-        if limit is not None:
-            query = query.limit(limit)
         statement = (
             insert(Notification)
             .from_select(
@@ -300,18 +283,6 @@ class NotificationRepository(Repository[Notification]):
             .returning(Notification.customer_id)
         )
         return list((await self.session.execute(statement)).scalars())
-
-    async def active_customer_count(self) -> int:
-        return int(
-            (
-                await self.session.execute(
-                    select(func.count()).where(
-                        Customer.account_status == AccountStatus.active,
-                        Customer.deleted_at.is_(None),
-                    )
-                )
-            ).scalar_one()
-        )
 
     async def broadcast(self, broadcast_id: int) -> NotificationBroadcast | None:
         return (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import Field, model_validator
@@ -112,3 +113,15 @@ class RecentAutomated(Schema):
 class AutomatedStats(Schema):
     automated_by_type: dict[str, int]
     recent_automated: list[RecentAutomated]
+
+
+# a notification some event causes, written by `notification_service.notify`
+@dataclass(frozen=True)
+class Alert:
+    customer_id: int
+    type: NotificationType
+    title: str
+    message: str
+    channel: NotificationChannel = NotificationChannel.sms
+    dedupe_key: str | None = None
+    source: NotificationSource = NotificationSource.system

@@ -9,7 +9,7 @@ also pushed live to the customer's open stream (PostgreSQL LISTEN/NOTIFY).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVarTuple
 
@@ -20,6 +20,7 @@ from nexa.audit.service import record_admin_action
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.core.queue import defer_in_transaction
+from nexa.customer import service as customer_service
 from nexa.models import (
     Notification,
     NotificationBroadcast,
@@ -33,6 +34,7 @@ from nexa.notification.schemas import (
     AdminNotificationCreate,
     AdminNotificationStats,
     AdminSendResponse,
+    Alert,
     AutomatedStats,
     NotificationPreferences,
     NotificationPreferencesUpdate,
@@ -50,17 +52,6 @@ Columns = TypeVarTuple("Columns")
 BROADCAST_TASK = "notification:fan_out_broadcast"
 # sends to at most this many listed customers are written in the request itself
 BROADCAST_BATCH = 5000
-
-
-@dataclass(frozen=True)
-class Alert:
-    customer_id: int
-    type: NotificationType
-    title: str
-    message: str
-    channel: NotificationChannel = NotificationChannel.sms
-    dedupe_key: str | None = None
-    source: NotificationSource = NotificationSource.system
 
 
 def _row(alert: Alert) -> dict[str, object]:
@@ -98,7 +89,9 @@ async def notify_from_select(db: AsyncSession, query: Select[*Columns]) -> int:
 
 async def deliver_next(db: AsyncSession, now: datetime | None = None) -> bool:
     """Send the oldest due SMS/push row (False when none is due). One row per transaction."""
-    claimed = await NotificationRepository(db).claim_next_due(now or clock.now())
+    claimed = await NotificationRepository(db).claim_next_due(
+        now or clock.now(), customer_service.phone_of(Notification.customer_id)
+    )
     if claimed is None:
         return False
     notification, phone_number = claimed
@@ -184,7 +177,7 @@ async def admin_send(
     """To listed customers now; to all active customers through a fan-out job."""
     repository = NotificationRepository(db)
     if data.send_to_all:
-        target = await repository.active_customer_count()
+        target = await customer_service.active_count(db)
         if target == 0:
             raise BadRequest("There are no active customers to send to", "no_recipients")
         broadcast = await repository.add(
@@ -217,11 +210,15 @@ async def admin_send(
             broadcast_id=broadcast.broadcast_id,
         )
     wanted = sorted(set(data.customer_ids or []))
-    unknown = sorted(set(wanted) - await repository.existing_customers(wanted))
+    unknown = sorted(set(wanted) - await customer_service.existing_ids(db, wanted))
     if unknown:
         raise UnknownCustomers(f"Unknown customer ids: {unknown[:50]}")
-    written = await repository.send_to_listed(
-        wanted, title=data.title, message=data.message, type_=data.type, channel=data.channel
+    written = await repository.send_to(
+        customer_service.audience(customer_ids=wanted),
+        title=data.title,
+        message=data.message,
+        type_=data.type,
+        channel=data.channel,
     )
     if data.channel != NotificationChannel.in_app and written:
         schedule_delivery(db)
@@ -252,9 +249,8 @@ async def fan_out_broadcast(db: AsyncSession, broadcast_id: int) -> int:
     broadcast = await repository.broadcast(broadcast_id)
     if broadcast is None or broadcast.status == "completed":
         return 0
-    written = await repository.send_to_active_after(
-        broadcast.last_customer_id,
-        BROADCAST_BATCH,
+    written = await repository.send_to(
+        customer_service.audience(active_after=broadcast.last_customer_id, limit=BROADCAST_BATCH),
         title=broadcast.title,
         message=broadcast.message,
         type_=broadcast.type,

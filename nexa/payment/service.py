@@ -21,14 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.core import idempotency
 from nexa.core.errors import PaymentFailed
 from nexa.models import (
-    DiscountType,
     NotificationType,
     PaymentMethod,
     PaymentStatus,
     TransactionType,
 )
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.payment.gateway import PaymentRequest, get_gateway
 from nexa.payment.repository import TransactionRepository
 
@@ -37,36 +36,13 @@ from nexa.payment.repository import last_paid_at as last_paid_at
 from nexa.payment.repository import paid_count_of as paid_count_of
 from nexa.payment.repository import paid_total_of as paid_total_of
 from nexa.payment.repository import transactions_of as transactions_of
+from nexa.payment.schemas import Charge
 
 Response = TypeVar("Response", bound=BaseModel)
 
 
 class PaymentDeclined(PaymentFailed):
     code = "payment_failed"
-
-
-@dataclass(frozen=True)
-class Charge:
-    """A payment to take: what for, from whom, how much (after any discount)."""
-
-    payer_id: int
-    plan_id: int
-    recipient_phone_number: str
-    transaction_type: TransactionType
-    payment_method: PaymentMethod
-    original_amount: Decimal
-    # what the customer sees it as, e.g. "Unlimited 299 on 9876543210"
-    description: str
-    at: datetime
-    discount_amount: Decimal = Decimal("0.00")
-    discount_type: DiscountType | None = None
-    offer_id: int | None = None
-    referral_discount_id: int | None = None
-    bill_id: int | None = None
-
-    @property
-    def final_amount(self) -> Decimal:
-        return self.original_amount - self.discount_amount
 
 
 async def idempotent(

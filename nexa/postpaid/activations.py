@@ -19,7 +19,7 @@ from nexa.core.schemas import mb_to_gb
 from nexa.customer import service as customer_service
 from nexa.models import AddonStatus, NotificationType, PostpaidActivation, PostpaidStatus
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.payment import service as payment_service
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import (

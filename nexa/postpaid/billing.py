@@ -24,9 +24,9 @@ from nexa.models import (
     TransactionType,
 )
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.payment import service as payment_service
-from nexa.payment.service import Charge
+from nexa.payment.schemas import Charge
 from nexa.postpaid.activations import (
     ActivationSuspended,
     cycle_length,

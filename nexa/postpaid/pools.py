@@ -18,7 +18,7 @@ from nexa.models import (
     PostpaidStatus,
 )
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.postpaid.repository import PostpaidRepository
 
 

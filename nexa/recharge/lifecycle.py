@@ -18,7 +18,7 @@ from nexa.core.config import get_settings
 from nexa.customer import service as customer_service
 from nexa.models import NotificationType, Subscription
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.recharge.repository import LineRepository, SubscriptionRepository
 
 BATCH_SIZE = 500

@@ -34,6 +34,7 @@ from nexa.models import (
     SubscriptionStatus,
     UsageEvent,
 )
+from nexa.recharge.schemas import BoughtPlan
 
 _CREATE_LINES = (
     "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
@@ -365,16 +366,6 @@ class SubscriptionRepository:
                 )
             ),
         )
-
-
-@dataclass(frozen=True)
-class BoughtPlan:
-    """A plan of a number, with its name and, while it waits, its place in the queue."""
-
-    subscription: Subscription
-    plan_name: str
-    queue_position: int | None
-    expected_activation_date: datetime | None
 
 
 class BoughtPlanRepository:

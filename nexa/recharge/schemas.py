@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field
 
 from nexa.core.schemas import DbId, Gigabytes, Money, PhoneNumber, Schema
-from nexa.models import DiscountType, PaymentMethod, PaymentStatus, SubscriptionStatus
+from nexa.models import (
+    DiscountType,
+    PaymentMethod,
+    PaymentStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 
 
 class RechargeRequest(Schema):
@@ -89,3 +96,13 @@ class CustomerUsageResponse(Schema):
     topups: list[TopupUsage] = Field(default_factory=list)
     total_remaining_mb: int = 0
     total_remaining_gb: Gigabytes = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class BoughtPlan:
+    """A plan of a number, with its name and, while it waits, its place in the queue."""
+
+    subscription: Subscription
+    plan_name: str
+    queue_position: int | None
+    expected_activation_date: datetime | None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
-from nexa.catalog.service import SellablePlan
+from nexa.catalog.schemas import SellablePlan
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.customer import service as customer_service
@@ -27,14 +27,13 @@ from nexa.models import (
     TransactionType,
 )
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.payment import service as payment_service
-from nexa.payment.service import Charge
+from nexa.payment.schemas import Charge
 from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
 from nexa.recharge.repository import (
     ActiveBase,
-    BoughtPlan,
     BoughtPlanRepository,
     LineRepository,
     SubscriptionRepository,
@@ -45,7 +44,7 @@ from nexa.recharge.repository import has_active_base_plan as has_active_base_pla
 from nexa.recharge.repository import last_base_plan_end as last_base_plan_end
 from nexa.recharge.repository import queued_plan_count_of as queued_plan_count_of
 from nexa.recharge.repository import running_plan_count_of as running_plan_count_of
-from nexa.recharge.schemas import RechargeRequest, RechargeResponse
+from nexa.recharge.schemas import BoughtPlan, RechargeRequest, RechargeResponse
 from nexa.referral import service as referral_service
 
 

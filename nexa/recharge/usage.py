@@ -20,7 +20,7 @@ from nexa.core.config import get_settings
 from nexa.core.schemas import mb_to_gb
 from nexa.models import NotificationType, Subscription, SubscriptionStatus
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
 from nexa.recharge.repository import SubscriptionRepository, UsageOutcome, UsageRepository

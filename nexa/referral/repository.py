@@ -1,15 +1,14 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Row, ScalarSelect, case, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnExpressionArgument, ScalarSelect, case, func, select, update
 
 from nexa.core import sql
+from nexa.core.repository import Repository
 from nexa.models import (
-    Customer,
     ReferralApplicationStatus,
     ReferralDiscount,
     ReferralProgram,
@@ -18,14 +17,17 @@ from nexa.models import (
 )
 
 
-class ReferralRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+@dataclass(frozen=True)
+class ReferralOverview:
+    programs: int
+    active_programs: int
+    uses: int
+    by_status: dict[str, int]
+    top_referrers: list[tuple[int, int]]  # (referrer's customer id, referrals), best first
 
-    async def add(self, row: Any) -> Any:
-        self.session.add(row)
-        await self.session.flush()
-        return row
+
+class ReferralRepository(Repository[ReferralProgram]):
+    model = ReferralProgram
 
     async def code_exists(self, code: str) -> bool:
         found = await self.session.execute(
@@ -42,7 +44,9 @@ class ReferralRepository:
             )
         ).scalar_one_or_none()
 
-    async def get(self, referral_id: int, *, for_update: bool = False) -> ReferralProgram | None:
+    async def program(
+        self, referral_id: int, *, for_update: bool = False
+    ) -> ReferralProgram | None:
         query = select(ReferralProgram).where(ReferralProgram.referral_id == referral_id)
         if for_update:
             query = query.with_for_update()
@@ -69,22 +73,6 @@ class ReferralRepository:
                 .limit(1)
             )
         ).scalar_one_or_none()
-
-    async def phone_of(self, customer_id: int) -> str | None:
-        return (
-            await self.session.execute(
-                select(Customer.phone_number).where(Customer.customer_id == customer_id)
-            )
-        ).scalar_one_or_none()
-
-    async def customer_summary(self, customer_id: int) -> Row[int, str, str] | None:
-        return (
-            await self.session.execute(
-                select(Customer.customer_id, Customer.full_name, Customer.phone_number).where(
-                    Customer.customer_id == customer_id, Customer.deleted_at.is_(None)
-                )
-            )
-        ).first()
 
     async def lock_pending_application_of(self, referee_id: int) -> ReferralUsageLog | None:
         # asked by every purchase and almost always "none": a bare query first
@@ -185,7 +173,7 @@ class ReferralRepository:
         )
         return list(rows.scalars()), int(total)
 
-    async def overview(self) -> dict[str, Any]:
+    async def overview(self) -> ReferralOverview:
         totals = (
             await self.session.execute(
                 select(
@@ -195,34 +183,24 @@ class ReferralRepository:
                 )
             )
         ).one()
-        by_status = dict(
-            (
-                await self.session.execute(
-                    select(ReferralProgram.status, func.count()).group_by(ReferralProgram.status)
-                )
-            ).all()
+        by_status = await self.session.execute(
+            select(ReferralProgram.status, func.count()).group_by(ReferralProgram.status)
         )
         uses = func.count(ReferralUsageLog.log_id)
         top = await self.session.execute(
-            select(
-                Customer.customer_id,
-                Customer.full_name.label("customer_name"),
-                Customer.phone_number,
-                uses.label("referral_count"),
-            )
-            .join(ReferralProgram, ReferralProgram.referrer_customer_id == Customer.customer_id)
+            select(ReferralProgram.referrer_customer_id, uses)
             .join(ReferralUsageLog, ReferralUsageLog.referral_id == ReferralProgram.referral_id)
-            .group_by(Customer.customer_id)
-            .order_by(uses.desc(), Customer.customer_id)
+            .group_by(ReferralProgram.referrer_customer_id)
+            .order_by(uses.desc(), ReferralProgram.referrer_customer_id)
             .limit(10)
         )
-        return {
-            "total_referral_programs": int(totals[0]),
-            "active_referral_programs": int(totals[1]),
-            "total_referral_uses": int(totals[2]),
-            "status_stats": {str(status): int(count) for status, count in by_status.items()},
-            "top_referrers": [dict(row._mapping) for row in top],
-        }
+        return ReferralOverview(
+            programs=int(totals[0]),
+            active_programs=int(totals[1]),
+            uses=int(totals[2]),
+            by_status={str(status): int(count) for status, count in by_status},
+            top_referrers=[(int(referrer), int(count)) for referrer, count in top],
+        )
 
     async def expire_programs(self, now: datetime) -> int:
         """Programs past their end take no more applications; never-used ones are `expired`."""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
+from nexa.customer import service as customer_service
 from nexa.models import (
     NotificationType,
     ReferralApplicationStatus,
@@ -29,7 +30,7 @@ from nexa.models import (
     VoucherRole,
 )
 from nexa.notification import service as notification_service
-from nexa.notification.service import Alert
+from nexa.notification.schemas import Alert
 from nexa.referral.repository import ReferralRepository
 
 # SQL other domains compose into theirs (docs/decisions.md#boundaries)
@@ -42,6 +43,7 @@ from nexa.referral.schemas import (
     ReferralStatsResponse,
     ReferralUsageLogResponse,
     SystemReferralStats,
+    TopReferrer,
     Voucher,
 )
 
@@ -138,7 +140,8 @@ async def claim_code_for_registration(
         raise ReferralExpired("This referral code has expired")
     if not program.is_active or program.current_uses >= program.max_uses:
         raise ReferralUsedUp("This referral code has been used up")
-    if await ReferralRepository(db).phone_of(program.referrer_customer_id) == phone_number:
+    referrer = await customer_service.contacts(db, [program.referrer_customer_id])
+    if referrer[program.referrer_customer_id].phone_number == phone_number:
         raise ReferralOwnCode("You cannot use your own referral code")
     return program
 
@@ -207,7 +210,7 @@ async def complete_referral_of(
     application = await referrals.lock_pending_application_of(referee_id)
     if application is None:
         return False
-    program = await referrals.get(application.referral_id, for_update=True)
+    program = await referrals.program(application.referral_id, for_update=True)
     assert program is not None
     application.status = ReferralApplicationStatus.completed
     application.completed_at = now
@@ -273,7 +276,7 @@ async def list_programs(
 
 async def usage_logs(db: AsyncSession, referral_id: int) -> list[ReferralUsageLogResponse]:
     referrals = ReferralRepository(db)
-    if await referrals.get(referral_id) is None:
+    if await referrals.program(referral_id) is None:
         raise ReferralNotFound(f"Referral {referral_id} not found")
     return [
         ReferralUsageLogResponse.model_validate(log)
@@ -282,17 +285,33 @@ async def usage_logs(db: AsyncSession, referral_id: int) -> list[ReferralUsageLo
 
 
 async def overview(db: AsyncSession) -> SystemReferralStats:
-    return SystemReferralStats.model_validate(await ReferralRepository(db).overview())
+    figures = await ReferralRepository(db).overview()
+    referrers = await customer_service.contacts(db, [c for c, _ in figures.top_referrers])
+    return SystemReferralStats(
+        total_referral_programs=figures.programs,
+        active_referral_programs=figures.active_programs,
+        total_referral_uses=figures.uses,
+        status_stats=figures.by_status,
+        top_referrers=[
+            TopReferrer(
+                customer_id=customer_id,
+                customer_name=referrers[customer_id].full_name,
+                phone_number=referrers[customer_id].phone_number,
+                referral_count=count,
+            )
+            for customer_id, count in figures.top_referrers
+        ],
+    )
 
 
 async def customer_details(db: AsyncSession, customer_id: int) -> CustomerReferralDetails:
     referrals = ReferralRepository(db)
-    summary = await referrals.customer_summary(customer_id)
+    summary = await customer_service.find(db, customer_id)
     if summary is None:
         raise CustomerNotFound(f"Customer {customer_id} not found")
     program = await referrals.latest_of(customer_id)
     return CustomerReferralDetails(
-        customer=CustomerSummary.model_validate(summary._mapping),
+        customer=CustomerSummary.model_validate(summary),
         referral_program=ReferralProgramResponse.model_validate(program) if program else None,
         active_discounts=[
             ReferralDiscountResponse.model_validate(voucher)
