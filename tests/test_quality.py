@@ -1,4 +1,5 @@
-"""The house rules that tools can check: ruff (lint + format) and mypy on nexa/."""
+"""The house rules that tools can check: ruff (lint + format), mypy, the import contracts
+(.importlinter), module size, and services that import on their own."""
 
 from __future__ import annotations
 
@@ -21,11 +22,54 @@ def tool(name: str) -> str:
 
 @pytest.mark.parametrize(
     "command",
-    [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy", "nexa"]],
-    ids=["ruff-lint", "ruff-format", "mypy"],
+    [
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy", "nexa"],
+        ["lint-imports", "--no-cache"],
+    ],
+    ids=["ruff-lint", "ruff-format", "mypy", "import-contracts"],
 )
 def test_code_quality(command: list[str]) -> None:
     result = subprocess.run(
         [tool(command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """Small modules are read whole (docs/decisions.md#layout)."""
+    sources = [
+        path
+        for path in (ROOT / "nexa").rglob("*")
+        if path.suffix in {".py", ".js", ".css", ".html"} and path.is_file()
+    ]
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sources
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert len(sources) > 100
+    assert too_long == {}
+
+
+DOMAINS = sorted(
+    path.parent.name for path in (ROOT / "nexa").glob("*/service.py") if path.parent.name != "core"
+)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_each_service_imports_on_its_own(domain: str) -> None:
+    """Services use each other, so an import cycle would only show in the order a process
+    first imports them: each is imported first in a fresh interpreter."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import nexa.{domain}.service"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -21,20 +21,15 @@ from nexa.models import Admin
 log = structlog.get_logger("nexa.admin")
 
 
-class AdminNotFound(NotFound):
-    code = "admin_not_found"
+class AdminNotFound(NotFound, code="admin_not_found"): ...
 
 
-class AdminEmailTaken(BadRequest):
-    code = "email_already_registered"
-
+class AdminEmailTaken(BadRequest, code="email_already_registered"):
     def __init__(self) -> None:
         super().__init__("Email already registered")
 
 
-class AdminPhoneTaken(BadRequest):
-    code = "phone_already_registered"
-
+class AdminPhoneTaken(BadRequest, code="phone_already_registered"):
     def __init__(self) -> None:
         super().__init__("Phone number already registered")
 

@@ -53,12 +53,10 @@ class Principal:
     session_id: uuid.UUID
 
 
-class WrongPassword(BadRequest):
-    code = "wrong_password"
+class WrongPassword(BadRequest, code="wrong_password"): ...
 
 
-class WeakPassword(BadRequest):
-    code = "weak_password"
+class WeakPassword(BadRequest, code="weak_password"): ...
 
 
 def check_password_policy(password: str, minimum: int) -> None:

@@ -39,8 +39,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency_key_reused"
+class IdempotencyKeyReused(Conflict, code="idempotency_key_reused"): ...
 
 
 class ReplayedResponse(NexaError):

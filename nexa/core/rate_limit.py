@@ -36,9 +36,7 @@ log = structlog.get_logger("nexa.rate_limit")
 KEY_PREFIX = "nexa"
 
 
-class RateLimited(TooManyRequests):
-    code = "rate_limited"
-
+class RateLimited(TooManyRequests, code="rate_limited"):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(retry_after)}

@@ -18,6 +18,7 @@ from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
+from nexa.customer import inactivity
 from nexa.customer.repository import CustomerFigures, CustomerRepository
 
 # SQL other domains compose into theirs (docs/decisions.md#boundaries)
@@ -42,9 +43,7 @@ if TYPE_CHECKING:
     from nexa.models import Admin
 
 
-class PhoneAlreadyRegistered(BadRequest):
-    code = "phone_already_registered"
-
+class PhoneAlreadyRegistered(BadRequest, code="phone_already_registered"):
     def __init__(self) -> None:
         super().__init__("Phone number already registered")
 
@@ -139,6 +138,11 @@ def ids_with_phone_containing(fragment: str) -> Select[int]:
     return _ids_with_phone_containing(fragment)
 
 
+async def refresh_inactivity(db: AsyncSession, now: datetime | None = None) -> int:
+    """One batch of the inactivity job (docs/decisions.md#inactivity); 0 when done."""
+    return await inactivity.refresh_batch(db, now)
+
+
 async def registered_owner_id(db: AsyncSession, phone_number: str) -> int | None:
     """The customer registered with this number, if any."""
     return await CustomerRepository(db).id_by_phone(phone_number)
@@ -153,8 +157,7 @@ async def record_plan_activation(db: AsyncSession, phone_number: str, at: dateti
 # --- administration ------------------------------------------------------------------------
 
 
-class CustomerNotFound(NotFound):
-    code = "customer_not_found"
+class CustomerNotFound(NotFound, code="customer_not_found"): ...
 
 
 def _detail(row: Any) -> CustomerDetailResponse:

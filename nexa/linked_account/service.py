@@ -45,28 +45,22 @@ if TYPE_CHECKING:
 MAX_LINKED_ACCOUNTS = 5
 
 
-class LinkNotFound(NotFound):
-    code = "linked_account_not_found"
+class LinkNotFound(NotFound, code="linked_account_not_found"): ...
 
 
-class CannotLinkOwnNumber(BadRequest):
-    code = "cannot_link_own_number"
+class CannotLinkOwnNumber(BadRequest, code="cannot_link_own_number"): ...
 
 
-class AlreadyLinked(BadRequest):
-    code = "already_linked"
+class AlreadyLinked(BadRequest, code="already_linked"): ...
 
 
-class LinkLimitReached(BadRequest):
-    code = "link_limit_reached"
+class LinkLimitReached(BadRequest, code="link_limit_reached"): ...
 
 
-class InvalidDateRange(BadRequest):
-    code = "invalid_date_range"
+class InvalidDateRange(BadRequest, code="invalid_date_range"): ...
 
 
-class CustomerNotFound(NotFound):
-    code = "customer_not_found"
+class CustomerNotFound(NotFound, code="customer_not_found"): ...
 
 
 async def _responses(db: AsyncSession, links: list[LinkedAccount]) -> list[LinkedAccountResponse]:

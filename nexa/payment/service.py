@@ -41,8 +41,7 @@ from nexa.payment.schemas import Charge
 Response = TypeVar("Response", bound=BaseModel)
 
 
-class PaymentDeclined(PaymentFailed):
-    code = "payment_failed"
+class PaymentDeclined(PaymentFailed, code="payment_failed"): ...
 
 
 async def idempotent(

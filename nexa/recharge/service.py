@@ -32,28 +32,29 @@ from nexa.payment import service as payment_service
 from nexa.payment.schemas import Charge
 from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
+from nexa.recharge.lifecycle import reset_daily_usage as reset_daily_usage
+from nexa.recharge.lifecycle import send_expiry_reminders as send_expiry_reminders
+from nexa.recharge.lifecycle import settle_due_lines as settle_due_lines
+from nexa.recharge.queries import BoughtPlanRepository
+
+# SQL other domains compose into theirs (docs/decisions.md#boundaries)
+from nexa.recharge.queries import has_active_base_plan as has_active_base_plan
+from nexa.recharge.queries import last_base_plan_end as last_base_plan_end
+from nexa.recharge.queries import queued_plan_count_of as queued_plan_count_of
+from nexa.recharge.queries import running_plan_count_of as running_plan_count_of
 from nexa.recharge.repository import (
     ActiveBase,
-    BoughtPlanRepository,
     LineRepository,
     SubscriptionRepository,
 )
-
-# SQL other domains compose into theirs (docs/decisions.md#boundaries)
-from nexa.recharge.repository import has_active_base_plan as has_active_base_plan
-from nexa.recharge.repository import last_base_plan_end as last_base_plan_end
-from nexa.recharge.repository import queued_plan_count_of as queued_plan_count_of
-from nexa.recharge.repository import running_plan_count_of as running_plan_count_of
 from nexa.recharge.schemas import BoughtPlan, RechargeRequest, RechargeResponse
 from nexa.referral import service as referral_service
 
 
-class PlanNotPrepaid(BadRequest):
-    code = "plan_not_prepaid"
+class PlanNotPrepaid(BadRequest, code="plan_not_prepaid"): ...
 
 
-class NoActiveBasePlan(BadRequest):
-    code = "no_active_base_plan"
+class NoActiveBasePlan(BadRequest, code="no_active_base_plan"): ...
 
 
 @dataclass(frozen=True)

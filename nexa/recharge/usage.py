@@ -23,13 +23,14 @@ from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import lifecycle
-from nexa.recharge.repository import SubscriptionRepository, UsageOutcome, UsageRepository
+from nexa.recharge.repository import SubscriptionRepository
 from nexa.recharge.schemas import (
     CustomerUsageResponse,
     TopupUsage,
     UsageBatch,
     UsageBatchResult,
 )
+from nexa.recharge.usage_repository import UsageOutcome, UsageRepository
 
 
 @dataclass

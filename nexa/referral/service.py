@@ -54,32 +54,25 @@ CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 8
 
 
-class ReferralProgramActive(BadRequest):
-    code = "referral_program_active"
+class ReferralProgramActive(BadRequest, code="referral_program_active"): ...
 
 
-class ReferralInvalid(BadRequest):
-    code = "referral_invalid"
+class ReferralInvalid(BadRequest, code="referral_invalid"): ...
 
 
-class ReferralExpired(BadRequest):
-    code = "referral_expired"
+class ReferralExpired(BadRequest, code="referral_expired"): ...
 
 
-class ReferralUsedUp(BadRequest):
-    code = "referral_used_up"
+class ReferralUsedUp(BadRequest, code="referral_used_up"): ...
 
 
-class ReferralOwnCode(BadRequest):
-    code = "referral_own_code"
+class ReferralOwnCode(BadRequest, code="referral_own_code"): ...
 
 
-class ReferralNotFound(NotFound):
-    code = "referral_not_found"
+class ReferralNotFound(NotFound, code="referral_not_found"): ...
 
 
-class CustomerNotFound(NotFound):
-    code = "customer_not_found"
+class CustomerNotFound(NotFound, code="customer_not_found"): ...
 
 
 def _new_code() -> str:

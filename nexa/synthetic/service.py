@@ -38,12 +38,10 @@ MAX_CUSTOMERS, MAX_TRANSACTIONS = 5_000_000, 50_000_000
 BULK_TABLES = ("transaction", "subscription", "subscription_queue", "notification")
 
 
-class SyntheticRefused(BadRequest):
-    code = "synthetic_refused"
+class SyntheticRefused(BadRequest, code="synthetic_refused"): ...
 
 
-class SyntheticDataPresent(Conflict):
-    code = "synthetic_data_present"
+class SyntheticDataPresent(Conflict, code="synthetic_data_present"): ...
 
 
 async def seed_synthetic(
