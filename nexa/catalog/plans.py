@@ -19,10 +19,11 @@ from nexa.catalog.schemas import (
     PlanUpdate,
     SellablePlan,
     format_offer_time,
+    plan_fields,
 )
 from nexa.core import clock
 from nexa.core.errors import BadRequest, Conflict, NotFound
-from nexa.core.schemas import gb_to_mb, mb_to_gb
+from nexa.core.schemas import gb_to_mb
 from nexa.models import Plan, PlanStatus, PlanType
 from nexa.payment import service as payment_service
 
@@ -234,38 +235,24 @@ async def list_plans_for_customer(
         plan = row.plan
         offer = row.offer_id is not None and row.offer_price is not None
         listing.append(
-            PlanResponseForCustomer(
-                plan_id=plan.plan_id,
-                category_name=row.category_name,
-                plan_name=plan.plan_name,
-                plan_type=plan.plan_type,
-                is_topup=plan.is_topup,
-                price=plan.price,
-                validity_days=plan.validity_days,
-                description=plan.description,
-                data_allowance_gb=mb_to_gb(plan.data_allowance_mb),
-                daily_data_limit_gb=mb_to_gb(plan.daily_data_limit_mb),
-                talktime_allowance_minutes=plan.talktime_allowance_minutes,
-                sms_allowance=plan.sms_allowance,
-                benefits=plan.benefits,
-                is_featured=plan.is_featured,
-                has_active_offer=offer,
-                offer_id=row.offer_id,
-                offer_price=row.offer_price,
-                discount_percentage=(
-                    discount_percentage(plan.price, row.offer_price)
-                    if row.offer_price is not None
-                    else None
-                ),
-                offer_valid_until=(
-                    format_offer_time(row.offer_valid_until)
-                    if row.offer_valid_until is not None
-                    else None
-                ),
-                category_id=plan.category_id,
-                data_allowance_mb=plan.data_allowance_mb,
-                daily_data_limit_mb=plan.daily_data_limit_mb,
-                max_secondary_numbers=plan.max_secondary_numbers,
+            PlanResponseForCustomer.model_validate(
+                plan_fields(plan)
+                | {
+                    "category_name": row.category_name,
+                    "has_active_offer": offer,
+                    "offer_id": row.offer_id,
+                    "offer_price": row.offer_price,
+                    "discount_percentage": (
+                        discount_percentage(plan.price, row.offer_price)
+                        if row.offer_price is not None
+                        else None
+                    ),
+                    "offer_valid_until": (
+                        format_offer_time(row.offer_valid_until)
+                        if row.offer_valid_until is not None
+                        else None
+                    ),
+                }
             )
         )
     return listing, total

@@ -224,29 +224,38 @@ class PlanResponse(Schema):
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
-        return cls(
-            category_id=plan.category_id,
-            plan_name=plan.plan_name,
-            plan_type=plan.plan_type,
-            is_topup=plan.is_topup,
-            price=plan.price,
-            validity_days=plan.validity_days,
-            description=plan.description,
-            data_allowance_gb=mb_to_gb(plan.data_allowance_mb),
-            daily_data_limit_gb=mb_to_gb(plan.daily_data_limit_mb),
-            talktime_allowance_minutes=plan.talktime_allowance_minutes,
-            sms_allowance=plan.sms_allowance,
-            benefits=plan.benefits,
-            max_secondary_numbers=plan.max_secondary_numbers,
-            is_featured=plan.is_featured,
-            plan_id=plan.plan_id,
-            status=plan.status,
-            created_at=plan.created_at,
-            updated_at=plan.updated_at,
-            data_allowance_mb=plan.data_allowance_mb,
-            daily_data_limit_mb=plan.daily_data_limit_mb,
-            deleted_at=plan.deleted_at,
+        return cls.model_validate(
+            plan_fields(plan)
+            | {
+                "status": plan.status,
+                "created_at": plan.created_at,
+                "updated_at": plan.updated_at,
+                "deleted_at": plan.deleted_at,
+            }
         )
+
+
+def plan_fields(plan: Plan) -> dict[str, Any]:
+    """What the admin's and the customer's views of a plan both show (data in GB and MB)."""
+    return {
+        "plan_id": plan.plan_id,
+        "category_id": plan.category_id,
+        "plan_name": plan.plan_name,
+        "plan_type": plan.plan_type,
+        "is_topup": plan.is_topup,
+        "price": plan.price,
+        "validity_days": plan.validity_days,
+        "description": plan.description,
+        "data_allowance_gb": mb_to_gb(plan.data_allowance_mb),
+        "data_allowance_mb": plan.data_allowance_mb,
+        "daily_data_limit_gb": mb_to_gb(plan.daily_data_limit_mb),
+        "daily_data_limit_mb": plan.daily_data_limit_mb,
+        "talktime_allowance_minutes": plan.talktime_allowance_minutes,
+        "sms_allowance": plan.sms_allowance,
+        "benefits": plan.benefits,
+        "max_secondary_numbers": plan.max_secondary_numbers,
+        "is_featured": plan.is_featured,
+    }
 
 
 class PlanResponseForCustomer(Schema):

@@ -234,23 +234,8 @@ async def usage(
 # --- activation -------------------------------------------------------------------------------
 
 
+@payment_service.keyed("POST /customer/postpaid/activate")
 async def activate(
-    db: AsyncSession,
-    customer: Customer,
-    data: PostpaidActivationRequest,
-    idempotency_key: str | None,
-) -> PostpaidActivationResponse:
-    return await payment_service.idempotent(
-        db,
-        customer.customer_id,
-        idempotency_key,
-        "POST /customer/postpaid/activate",
-        lambda: data.model_dump(mode="json"),
-        lambda: _activate(db, customer, data),
-    )
-
-
-async def _activate(
     db: AsyncSession, customer: Customer, data: PostpaidActivationRequest
 ) -> PostpaidActivationResponse:
     repository = PostpaidRepository(db)

@@ -74,26 +74,11 @@ def addon_response(addon: PostpaidDataAddon) -> DataAddonResponse:
     )
 
 
+@payment_service.keyed("POST /customer/postpaid/purchase-addon")
 async def purchase_addon(
-    db: AsyncSession,
-    customer: Customer,
-    data: DataAddonPurchaseRequest,
-    idempotency_key: str | None,
-) -> DataAddonResponse:
-    """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
-    return await payment_service.idempotent(
-        db,
-        customer.customer_id,
-        idempotency_key,
-        "POST /customer/postpaid/purchase-addon",
-        lambda: data.model_dump(mode="json"),
-        lambda: _purchase_addon(db, customer, data),
-    )
-
-
-async def _purchase_addon(
     db: AsyncSession, customer: Customer, data: DataAddonPurchaseRequest
 ) -> DataAddonResponse:
+    """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
     activation = await owned_activation(db, customer, data.activation_id, for_update=True)
     if activation.status != PostpaidStatus.active:
         raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
@@ -193,23 +178,11 @@ async def bill_history(
     return [await _bill_response(db, bill) for bill in reversed(bills)]
 
 
+@payment_service.keyed("POST /customer/postpaid/pay-bill")
 async def pay_bills(
-    db: AsyncSession, customer: Customer, data: BillPaymentRequest, idempotency_key: str | None
-) -> BillPaymentResponse:
-    """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
-    return await payment_service.idempotent(
-        db,
-        customer.customer_id,
-        idempotency_key,
-        "POST /customer/postpaid/pay-bill",
-        lambda: data.model_dump(mode="json"),
-        lambda: _pay_bills(db, customer, data),
-    )
-
-
-async def _pay_bills(
     db: AsyncSession, customer: Customer, data: BillPaymentRequest
 ) -> BillPaymentResponse:
+    """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
     activation = await viewable_activation(db, customer, data.activation_id, for_update=True)
     repository = PostpaidRepository(db)
     bills = await repository.bills(activation.activation_id, unpaid_only=True, for_update=True)
