@@ -70,6 +70,12 @@ def grace_period() -> timedelta:
     return timedelta(days=get_settings().postpaid_grace_days)
 
 
+def ensure_running(activation: PostpaidActivation) -> None:
+    """Add-ons and family numbers need the service on: not while a bill is overdue."""
+    if activation.status != PostpaidStatus.active:
+        raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
+
+
 # --- plans ------------------------------------------------------------------------------------
 
 

@@ -27,13 +27,7 @@ from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
 from nexa.payment import service as payment_service
 from nexa.payment.schemas import Charge
-from nexa.postpaid.activations import (
-    ActivationSuspended,
-    cycle_length,
-    grace_period,
-    owned_activation,
-    viewable_activation,
-)
+from nexa.postpaid import activations
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import (
     BillLineItem,
@@ -48,12 +42,6 @@ if TYPE_CHECKING:
     from nexa.models import Customer
 
 BATCH_SIZE = 200
-
-
-class AddonPlanNotFound(NotFound, code="addon_plan_not_found"): ...
-
-
-class NothingDue(BadRequest, code="nothing_due"): ...
 
 
 # --- add-ons ----------------------------------------------------------------------------------
@@ -74,14 +62,18 @@ def addon_response(addon: PostpaidDataAddon) -> DataAddonResponse:
     )
 
 
+class AddonPlanNotFound(NotFound, code="addon_plan_not_found"): ...
+
+
 @payment_service.keyed("POST /customer/postpaid/purchase-addon")
 async def purchase_addon(
     db: AsyncSession, customer: Customer, data: DataAddonPurchaseRequest
 ) -> DataAddonResponse:
     """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
-    activation = await owned_activation(db, customer, data.activation_id, for_update=True)
-    if activation.status != PostpaidStatus.active:
-        raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
+    activation = await activations.owned_activation(
+        db, customer, data.activation_id, for_update=True
+    )
+    activations.ensure_running(activation)
     repository = PostpaidRepository(db)
     plans = await catalog_service.postpaid_plans(db, addons=True, plan_id=data.plan_id)
     if not plans:
@@ -107,7 +99,7 @@ async def purchase_addon(
 async def active_addons(
     db: AsyncSession, customer: Customer, activation_id: int | None
 ) -> list[DataAddonResponse]:
-    activation = await viewable_activation(db, customer, activation_id)
+    activation = await activations.viewable_activation(db, customer, activation_id)
     addons = await PostpaidRepository(db).addons(
         [activation.activation_id], status=AddonStatus.active
     )
@@ -144,7 +136,7 @@ async def current_bill(
     db: AsyncSession, customer: Customer, activation_id: int | None
 ) -> PostpaidBillResponse:
     """The oldest unpaid bill, or else the running estimate of the current cycle."""
-    activation = await viewable_activation(db, customer, activation_id)
+    activation = await activations.viewable_activation(db, customer, activation_id)
     repository = PostpaidRepository(db)
     unpaid = await repository.bills(activation.activation_id, unpaid_only=True)
     if unpaid:
@@ -158,7 +150,7 @@ async def current_bill(
         base_amount=activation.base_amount,
         addon_charges=charges,
         total_amount_due=activation.base_amount + charges,
-        due_date=activation.billing_cycle_end + grace_period(),
+        due_date=activation.billing_cycle_end + activations.grace_period(),
         is_estimate=True,
         line_items=[
             BillLineItem(description="Monthly plan", amount=activation.base_amount),
@@ -173,9 +165,12 @@ async def current_bill(
 async def bill_history(
     db: AsyncSession, customer: Customer, activation_id: int | None
 ) -> list[PostpaidBillResponse]:
-    activation = await viewable_activation(db, customer, activation_id)
+    activation = await activations.viewable_activation(db, customer, activation_id)
     bills = await PostpaidRepository(db).bills(activation.activation_id)
     return [await _bill_response(db, bill) for bill in reversed(bills)]
+
+
+class NothingDue(BadRequest, code="nothing_due"): ...
 
 
 @payment_service.keyed("POST /customer/postpaid/pay-bill")
@@ -183,7 +178,9 @@ async def pay_bills(
     db: AsyncSession, customer: Customer, data: BillPaymentRequest
 ) -> BillPaymentResponse:
     """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
-    activation = await viewable_activation(db, customer, data.activation_id, for_update=True)
+    activation = await activations.viewable_activation(
+        db, customer, data.activation_id, for_update=True
+    )
     repository = PostpaidRepository(db)
     bills = await repository.bills(activation.activation_id, unpaid_only=True, for_update=True)
     if not bills:
@@ -216,7 +213,7 @@ async def pay_bills(
         activation.status = PostpaidStatus.active
         activation.suspended_at = None
         activation.billing_cycle_start = now
-        activation.billing_cycle_end = now + cycle_length()
+        activation.billing_cycle_end = now + activations.cycle_length()
         activation.base_balance_mb = activation.base_data_allowance_mb
         activation.data_used_mb = 0
     await notification_service.notify(
@@ -247,7 +244,7 @@ async def pay_bills(
 async def close_due_cycles(db: AsyncSession, now: datetime | None = None) -> int:
     """Bill ended cycles and start the next ones (one batch; 0 = nothing left)."""
     return await PostpaidRepository(db).close_due_cycles(
-        now or clock.now(), cycle_length(), grace_period(), BATCH_SIZE
+        now or clock.now(), activations.cycle_length(), activations.grace_period(), BATCH_SIZE
     )
 
 

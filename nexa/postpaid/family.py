@@ -13,14 +13,7 @@ from nexa.core import clock
 from nexa.core.errors import BadRequest, NotFound
 from nexa.customer import service as customer_service
 from nexa.models import PostpaidSecondaryNumber, PostpaidStatus
-from nexa.postpaid.activations import (
-    ActivationNotFound,
-    ActivationSuspended,
-    NotActivationOwner,
-    NumberIsSecondary,
-    owned_activation,
-    secondary_responses,
-)
+from nexa.postpaid import activations
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import SecondaryNumberRequest, SecondaryNumberResponse
 
@@ -46,8 +39,10 @@ class SecondaryNotFound(NotFound, code="secondary_not_found"): ...
 async def list_secondaries(
     db: AsyncSession, customer: Customer, activation_id: int | None
 ) -> list[SecondaryNumberResponse]:
-    activation = await owned_activation(db, customer, activation_id)
-    return (await secondary_responses(db, [activation.activation_id]))[activation.activation_id]
+    activation = await activations.owned_activation(db, customer, activation_id)
+    return (await activations.secondary_responses(db, [activation.activation_id]))[
+        activation.activation_id
+    ]
 
 
 async def add_secondary(
@@ -57,11 +52,10 @@ async def add_secondary(
     repository = PostpaidRepository(db)
     activation = await repository.activation(data.activation_id, for_update=True)
     if activation is None or activation.status == PostpaidStatus.cancelled:
-        raise ActivationNotFound(f"Postpaid activation {data.activation_id} not found")
+        raise activations.ActivationNotFound(f"Postpaid activation {data.activation_id} not found")
     if activation.customer_id != customer.customer_id:
-        raise NotActivationOwner("Only the primary owner manages secondary numbers")
-    if activation.status != PostpaidStatus.active:
-        raise ActivationSuspended("The plan is suspended until the overdue bill is paid")
+        raise activations.NotActivationOwner("Only the primary owner manages secondary numbers")
+    activations.ensure_running(activation)
     plan = await catalog_service.find_plan(db, activation.plan_id)
     assert plan is not None
     if plan.max_secondary_numbers == 0:
@@ -73,7 +67,7 @@ async def add_secondary(
     if existing is not None and existing.activation_id == activation.activation_id:
         raise SecondaryAlreadyAdded(f"{number} is already a secondary number of this plan")
     if existing is not None or await repository.running_on_number(number) is not None:
-        raise NumberIsSecondary(f"{number} is already on another postpaid plan")
+        raise activations.NumberIsSecondary(f"{number} is already on another postpaid plan")
     if await repository.count_secondaries(activation.activation_id) >= plan.max_secondary_numbers:
         raise SecondaryLimitReached(
             f"{plan.plan_name} allows at most {plan.max_secondary_numbers} secondary numbers"
@@ -87,7 +81,9 @@ async def add_secondary(
             )
         )
     except IntegrityError as exc:  # the number was just added to another plan
-        raise NumberIsSecondary(f"{number} is already on another postpaid plan") from exc
+        raise activations.NumberIsSecondary(
+            f"{number} is already on another postpaid plan"
+        ) from exc
     return SecondaryNumberResponse(
         secondary_id=row.secondary_id,
         phone_number=row.phone_number,
@@ -101,12 +97,12 @@ async def remove_secondary(
 ) -> None:
     repository = PostpaidRepository(db)
     owned = (
-        [await owned_activation(db, customer, activation_id)]
+        [await activations.owned_activation(db, customer, activation_id)]
         if activation_id is not None
         else await repository.owned_running(customer.customer_id)
     )
     if not owned:
-        raise ActivationNotFound("You own no postpaid activation")
+        raise activations.ActivationNotFound("You own no postpaid activation")
     for activation in owned:
         row = await repository.get_secondary(activation.activation_id, secondary_id)
         if row is not None:
