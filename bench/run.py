@@ -1,4 +1,5 @@
-"""Throughput and p99 of NEXA endpoints against bare ceilings, measured in one run.
+"""Throughput and p99 of NEXA endpoints against bare ceilings, measured in one run; NEXA in
+production mode, and its recharge and plan listing again in development mode (test clock on).
 
     python bench/run.py [--seconds 10] [--connections 16]
 
@@ -19,6 +20,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,7 +30,7 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-NEXA_PORT, BARE_PORT, STACK_PORT = 18001, 18002, 18003
+NEXA_PORT, BARE_PORT, STACK_PORT, DEV_PORT = 18001, 18002, 18003, 18004
 RESULT = re.compile(r"BENCH_RESULT rps=([\d.]+) p99_ms=([\d.]+) errors=(\d+) non2xx=(\d+)")
 
 
@@ -52,7 +54,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited early: {process.args}\n{LOG.read_text()[-3000:]}")
+            raise SystemExit(f"server exited early: {process.args!r}\n{LOG.read_text()[-3000:]}")
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return
@@ -101,6 +103,17 @@ def wrk(
     }
 
 
+def start_nexa(
+    port: int, env: dict[str, str], log: IO[bytes], processes: list[subprocess.Popen[bytes]]
+) -> str:
+    """`nexa serve --demo` (one API process, no job worker) answering; its base URL."""
+    command = [sys.executable, "-m", "nexa", "serve", "--port", str(port), "--no-worker", "--demo"]
+    processes.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log))
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/health", processes[-1])
+    return base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
@@ -130,16 +143,12 @@ def main() -> None:
     log = LOG.open("wb")
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        nexa = subprocess.Popen(
-            [python, "-m", "nexa", "serve", "--port", str(NEXA_PORT), "--no-worker", "--demo"],
-            env=nexa_env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
-        )
-        processes.append(nexa)
-        base = f"http://127.0.0.1:{NEXA_PORT}"
-        wait_for(f"{base}/health", nexa)
+        base = start_nexa(NEXA_PORT, nexa_env, log, processes)
+        nexa = processes[-1]
+        # the same NEXA on the same database in development mode: the test clock is on, so
+        # each request loads its offset (from the process's cache while it is listening)
+        dev_base = start_nexa(DEV_PORT, {**nexa_env, "ENVIRONMENT": "development"}, log, processes)
+        dev = processes[-1]
 
         phone = "7000000001"
         httpx.post(
@@ -199,18 +208,14 @@ def main() -> None:
         wait_for(f"{stack_base}/health", stack)
 
         run = {"seconds": args.seconds, "connections": args.connections}
+        recharge = {
+            "BENCH_PATH": "/customer/recharge",
+            "BENCH_PLAN_ID": str(plan_id),
+            "BENCH_TOKEN": token,
+        }
         results = {
-            "nexa_recharge": wrk(
-                "recharge.lua",
-                base,
-                {
-                    "BENCH_PATH": "/customer/recharge",
-                    "BENCH_PLAN_ID": str(plan_id),
-                    "BENCH_TOKEN": token,
-                },
-                **run,
-                server=nexa,
-            ),
+            "nexa_recharge": wrk("recharge.lua", base, recharge, **run, server=nexa),
+            "nexa_dev_recharge": wrk("recharge.lua", dev_base, recharge, **run, server=dev),
             "bare_recharge": wrk(
                 "recharge.lua",
                 bare_base,
@@ -220,6 +225,9 @@ def main() -> None:
             ),
             "nexa_plans": wrk(
                 "get.lua", f"{base}/customer/plans", {"BENCH_TOKEN": token}, **run, server=nexa
+            ),
+            "nexa_dev_plans": wrk(
+                "get.lua", f"{dev_base}/customer/plans", {"BENCH_TOKEN": token}, **run, server=dev
             ),
             "nexa_stack_constant": wrk(
                 "get.lua",
@@ -246,7 +254,7 @@ def main() -> None:
 
     for name, result in results.items():
         print(
-            f"{name:16} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
+            f"{name:19} {result['rps']:9.1f} req/s   p99 {result['p99_ms']:8.2f} ms"
             f"   server CPU {result['cpu_ms_per_request']:6.3f} ms/req"
             f"   errors {result['errors']}  non-2xx {result['non2xx']}"
         )
@@ -255,6 +263,10 @@ def main() -> None:
         "plans_vs_constant_json": results["nexa_plans"]["rps"] / results["constant_plans"]["rps"],
         "plans_vs_constant_on_nexa_stack": results["nexa_plans"]["rps"]
         / results["nexa_stack_constant"]["rps"],
+        "plans_development_vs_production": results["nexa_dev_plans"]["rps"]
+        / results["nexa_plans"]["rps"],
+        "recharge_development_vs_production": results["nexa_dev_recharge"]["rps"]
+        / results["nexa_recharge"]["rps"],
     }
     print(
         f"recharge / bare same-SQL ceiling: {ratios['recharge_vs_bare_sql']:.2f}x (target >= 0.70)"
@@ -266,6 +278,11 @@ def main() -> None:
         "plans / constant on NEXA's stack: "
         f"{ratios['plans_vs_constant_on_nexa_stack']:.2f}x (same middleware and authentication)"
     )
+    print(
+        "plans development / production:    "
+        f"{ratios['plans_development_vs_production']:.2f}x (target >= 0.85)"
+    )
+    print(f"recharge development / production: {ratios['recharge_development_vs_production']:.2f}x")
     print(json.dumps({"results": results, "ratios": ratios}))
 
 

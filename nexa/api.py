@@ -73,7 +73,8 @@ ADMIN_ROUTERS = [
 
 
 def add_trailing_slash_twins(router: APIRouter) -> None:
-    """Serve `/x` and `/x/` alike, without redirects (§4.4); only one form is documented."""
+    """Serve `/x` and `/x/` alike, without redirects; only one form is documented
+    (docs/decisions.md#trailing-slash)."""
     existing = {
         (route.path, frozenset(route.methods or ()))
         for route in router.routes

@@ -6,8 +6,10 @@ import asyncio
 import atexit
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,8 @@ os.environ.pop("REDIS_URL", None)
 
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from nexa.core import clock  # noqa: E402
@@ -79,10 +83,34 @@ async def _engine_lifecycle(migrated_database: str) -> AsyncIterator[None]:
 
 @pytest.fixture(autouse=True)
 def _real_time() -> Iterator[None]:
-    """Each test starts at real time (a test may move the clock)."""
+    """Each test starts at real time (a test may move the clock), the offset cache empty."""
     clock.set_offset(clock.timedelta(0))
+    clock.forget_cached_offset()
     yield
     clock.set_offset(clock.timedelta(0))
+    clock.forget_cached_offset()
+
+
+_CLOCK_WRITE = re.compile(r"\s*(UPDATE|INSERT INTO|DELETE FROM)\s+test_clock\b", re.IGNORECASE)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_offset_once_a_test_moves_its_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
+    """A clock written in a test's transaction (`POST /admin/test-clock` through `client`,
+    `UPDATE test_clock`) is never committed nor announced, and every other connection (a job
+    woken on this loop) still reads the old offset and would cache it: from such a write on,
+    the test runs without the offset cache (every refresh reads its transaction's row)."""
+
+    def switch_off(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if _CLOCK_WRITE.match(statement):
+            monkeypatch.setattr(clock.offset_cache, "max_entries", 0)
+            clock.forget_cached_offset()
+
+    event.listen(Engine, "after_cursor_execute", switch_off)
+    yield
+    event.remove(Engine, "after_cursor_execute", switch_off)
 
 
 @pytest.fixture

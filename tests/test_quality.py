@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,39 @@ def test_each_service_imports_on_its_own(domain: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+DECISIONS = ROOT / "docs" / "decisions.md"
+# `docs/decisions.md#<id>` (`decisions.md#<id>` in docs/), then any `, #<id>` after it
+CITATION = re.compile(r"decisions\.md#([a-z0-9-]+)((?:,\s*#[a-z0-9-]+)*)")
+
+
+def test_cited_decisions_exist() -> None:
+    """Code, tests and docs cite rules as `docs/decisions.md#<id>`: each id is an entry
+    (`### <id>`), and the file's own `(#anchor)` links land on an entry or a section."""
+    text = DECISIONS.read_text()
+    ids = set(re.findall(r"^### ([a-z0-9-]+)$", text, re.MULTILINE))
+    sections = {
+        re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
+        for title in re.findall(r"^## (.+)$", text, re.MULTILINE)
+    }
+    sources = [ROOT / "README.md", ROOT / ".env.example"] + [
+        path
+        for folder in ("nexa", "tests", "bench", "docs")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".md"} and path.is_file()
+    ]
+    missing = {
+        f"{path.relative_to(ROOT)}#{cited}"
+        for path in sources
+        for first, more in CITATION.findall(path.read_text())
+        for cited in [first, *re.findall(r"#([a-z0-9-]+)", more)]
+        if cited not in ids
+    }
+    missing |= {
+        f"docs/decisions.md#{anchor}"
+        for anchor in re.findall(r"\]\(#([^)]+)\)", text)
+        if anchor not in ids | sections
+    }
+    assert len(ids) > 100
+    assert missing == set()

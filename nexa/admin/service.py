@@ -1,4 +1,5 @@
-"""Administrator accounts (Q-29: one role; any admin manages admins, only their own password)."""
+"""Administrator accounts: one role; any admin manages admins, only their own password
+(docs/decisions.md#admin-accounts)."""
 
 from __future__ import annotations
 
@@ -132,7 +133,8 @@ async def change_own_password(
 
 
 async def ensure_default_admin(db: AsyncSession, settings: Settings) -> Admin | None:
-    """Q-29 bootstrap: create the ADMIN_DEFAULT_* admin when there is no admin at all."""
+    """Create the ADMIN_DEFAULT_* admin when there is no admin at all
+    (docs/decisions.md#default-admin)."""
     admins = AdminRepository(db)
     if await admins.any_exists():
         return None

@@ -1,5 +1,6 @@
-"""Analytics: aggregate SQL only (Q-28) — days in the operator's time zone, series
-zero-filled by generate_series, never rows pulled into Python, never invented numbers.
+"""Analytics: aggregate SQL only (docs/decisions.md#analytics) — days in the operator's
+time zone, series zero-filled by generate_series, never rows pulled into Python, never
+invented numbers.
 
 Sales figures add two exact parts: the closed operator days already summed in
 `transaction_summary` (a job keeps it; see `refresh_summary`), and a live aggregate of

@@ -1,5 +1,5 @@
-"""Operator analytics (§3.16, Q-28): exact sums from SQL; `₹` strings kept for existing
-clients, with numeric companions."""
+"""Operator analytics (docs/decisions.md#analytics): exact sums from SQL; `₹` strings kept
+for existing clients, with numeric companions."""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ def check_password_policy(password: str, minimum: int) -> None:
 
 
 def ensure_may_sign_in(status: AccountStatus, reason: StatusReason | None) -> None:
-    """Q-03: suspended and admin-deactivated customers are shut out; inactivity is not."""
+    """Suspended and admin-deactivated customers are shut out; inactivity is not
+    (docs/decisions.md#account-statuses)."""
     if status == AccountStatus.suspended:
         raise Forbidden("This account is suspended", "account_suspended")
     if status == AccountStatus.inactive and reason != StatusReason.inactivity:

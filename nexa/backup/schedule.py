@@ -1,5 +1,5 @@
-"""When scheduled backups fall due (§3.13 rule 5, Q-25): in the operator's time zone, daily
-at the time, weekly on Mondays, monthly on the 1st."""
+"""When scheduled backups fall due: in the operator's time zone, daily at the time, weekly
+on Mondays, monthly on the 1st (docs/decisions.md#backup-schedule)."""
 
 from __future__ import annotations
 

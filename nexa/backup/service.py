@@ -1,4 +1,5 @@
-"""Backups and restores (§3.13, Q-25).
+"""Backups and restores (docs/decisions.md#backup-scope, #backup-archive, #backup-schedule,
+#restore).
 
 * A backup is a row (pending -> running -> completed | failed) and one archive in
   BACKUP_DIR, written by a job from one consistent snapshot (`nexa.backup.snapshot`).

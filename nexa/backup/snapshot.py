@@ -42,11 +42,11 @@ from nexa.backup.archive import (
     table_member,
 )
 
-# table -> why it is not in backups
+# table -> why it is not in backups (docs/decisions.md#backup-scope)
 EXCLUDED_TABLES: dict[str, str] = {
-    "auth_session": "login sessions and their revocations (Q-25): a restore must not bring back "
+    "auth_session": "login sessions and their revocations: a restore must not bring back "
     "a session that was logged out; it ends the sessions of accounts it removes",
-    "idempotency_key": "stored answers of recent requests (Q-25); a restore empties it, since "
+    "idempotency_key": "stored answers of recent requests; a restore empties it, since "
     "the answers may name rows the restore removed",
     "test_clock": "the test installation's clock offset (never in production)",
     "cms_document": "CMS content is saved through the CMS store (cms/documents.jsonl), so a "

@@ -204,7 +204,8 @@ async def update_offer(
 
 
 async def delete_offer(db: AsyncSession, offer_id: int, admin: Admin) -> None:
-    """Soft delete (Q-35): gone from every list and unusable; history keeps the reference."""
+    """Soft delete (docs/decisions.md#catalogue-deletion): gone from every list and unusable;
+    history keeps the reference."""
     offer = await get_offer(db, offer_id)
     offer.deleted_at = clock.now()
     await OfferRepository(db).flush(offer)

@@ -95,7 +95,8 @@ def _plan_columns(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_plan(values: dict[str, Any]) -> None:
-    """Q-39, on the effective values of a new or updated plan (400 `invalid_plan`)."""
+    """The plan field rules on the effective values of a new or updated plan (400
+    `invalid_plan`; docs/decisions.md#plan-fields)."""
     problems: list[str] = []
     plan_type, is_topup = values["plan_type"], values["is_topup"]
     prepaid_base = plan_type == PlanType.prepaid and not is_topup
@@ -190,7 +191,8 @@ async def update_plan(
 
 
 async def delete_plan(db: AsyncSession, plan_id: int, admin: Admin) -> None:
-    """Soft delete (Q-35): hidden from sale and lists, kept for history; also inactive."""
+    """Soft delete: hidden from sale and lists, kept for history; also inactive
+    (docs/decisions.md#catalogue-deletion)."""
     plan = await get_plan(db, plan_id)
     before = {"status": plan.status, "deleted_at": None, "plan_name": plan.plan_name}
     plan.deleted_at = clock.now()
@@ -222,8 +224,9 @@ async def set_plan_status(
 async def list_plans_for_customer(
     db: AsyncSession, filters: PlanFilters, *, skip: int, limit: int
 ) -> tuple[list[PlanResponseForCustomer], int]:
-    """Active, non-deleted plans, featured first, then by price (Q-40), each with its best
-    offer valid now (Q-41)."""
+    """Active, non-deleted plans, featured first, then by price
+    (docs/decisions.md#plan-listing-order), each with its best offer valid now
+    (docs/decisions.md#best-offer)."""
     if filters.plan_id is not None:
         await get_plan_for_sale(db, filters.plan_id)
     visible = replace(filters, status=PlanStatus.active, include_deleted=False)

@@ -180,9 +180,10 @@ class PlanRepository:
     async def list_with_best_offer(
         self, filters: PlanFilters, now: datetime, *, skip: int, limit: int
     ) -> tuple[list[PlanWithBestOffer], int]:
-        """One query for the page: each plan with its best offer valid at `now` (Q-41: lowest
-        price, then earliest end, then lowest id), chosen by a LATERAL subquery. Order Q-40:
-        featured first, then price, then plan_id."""
+        """One query for the page: each plan with its best offer valid at `now` (lowest price,
+        then earliest end, then lowest id: docs/decisions.md#best-offer), chosen by a LATERAL
+        subquery. Order: featured first, then price, then plan_id
+        (docs/decisions.md#plan-listing-order)."""
         conditions = filters.conditions()
         total = (
             await self.session.execute(

@@ -1,4 +1,5 @@
-"""Customer CMS content: public (Q-26), active items only, in order; cacheable by ETag."""
+"""Customer CMS content: public, active items only, in order; cacheable by ETag
+(docs/decisions.md#cms-content)."""
 
 from __future__ import annotations
 

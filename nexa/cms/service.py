@@ -1,5 +1,6 @@
-"""CMS content (§3.14, Q-26, Q-36): one header at most active, ordered carousels and FAQs,
-active flags, atomic reordering; customers see active items only."""
+"""CMS content (docs/decisions.md#cms-content, #cms-storage): one header at most active,
+ordered carousels and FAQs, active flags, atomic reordering; customers see active items
+only."""
 
 from __future__ import annotations
 
@@ -169,7 +170,8 @@ async def delete_item(db: AsyncSession, collection: str, document_id: str, admin
 async def reorder(
     db: AsyncSession, item_id: str, new_order: int, collection_type: str, admin: Admin
 ) -> None:
-    """Q-26: move the item to `new_order` (beyond the end = last); the rest renumber 1..n."""
+    """Move the item to `new_order` (beyond the end = last); the rest renumber 1..n
+    (docs/decisions.md#cms-reorder)."""
     collection = REORDERABLE.get(collection_type)
     if collection is None:
         raise InvalidCollection("collection_type must be 'carousel' or 'faq'")

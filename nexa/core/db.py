@@ -198,10 +198,14 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 @asynccontextmanager
-async def unit_of_work() -> AsyncIterator[AsyncSession]:
-    """One transaction of a job or a command: begin, load the clock, commit (or roll back)."""
+async def unit_of_work(*, business_time: bool = True) -> AsyncIterator[AsyncSession]:
+    """One transaction of a job or a command: begin, load the clock, commit (or roll back).
+
+    `business_time=False` for plumbing that reads no business time (queueing a job): the
+    process's clock is then left as it is."""
     async with get_sessionmaker()() as db, db.begin():
-        await clock.refresh(db)
+        if business_time:
+            await clock.refresh(db)
         yield db
 
 

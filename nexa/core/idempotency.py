@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for money-moving requests.
+"""`Idempotency-Key` for money-moving requests (docs/decisions.md#idempotency-keys).
 
 The first request with a key inserts a row (the unique index makes a concurrent twin wait
 for it); when it finishes, its answer is stored in that row in the same transaction. A
@@ -8,13 +8,16 @@ fails and rolls back leaves no row, so the client may retry it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Header
+from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +26,9 @@ from nexa.core import clock
 from nexa.core.config import get_settings
 from nexa.core.errors import Conflict, NexaError
 from nexa.models import IdempotencyKey
+
+if TYPE_CHECKING:
+    from nexa.models import Customer
 
 MAX_KEY_LENGTH = 255
 
@@ -124,3 +130,60 @@ async def purge_expired(db: AsyncSession, *, batch_size: int = 5000) -> int:
         delete(IdempotencyKey).where(IdempotencyKey.idempotency_key_id.in_(batch))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+Request = TypeVar("Request", bound=BaseModel)
+Response = TypeVar("Response", bound=BaseModel)
+CustomerOperation = Callable[["AsyncSession", "Customer", Request], Awaitable[Response]]
+KeyedOperation = Callable[["AsyncSession", "Customer", Request, str | None], Awaitable[Response]]
+
+
+async def once_per_key(
+    db: AsyncSession,
+    customer_id: int,
+    key: str | None,
+    endpoint: str,
+    request: Callable[[], object],
+    operation: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Run `operation` once per `Idempotency-Key` of this customer and return its answer to
+    every repeat. `request()` gives what the key must always come with (built only when a
+    key is sent). A failure whose writes are kept (a declined payment: `commit_changes`) is
+    an answer too, and is replayed like a success."""
+    claimed = await claim(db, f"customer:{customer_id}", key, endpoint, request()) if key else None
+    try:
+        response = await operation()
+    except NexaError as failure:
+        if failure.commit_changes:
+            await record(db, claimed, failure.status_code, failure.body())
+        raise
+    if claimed is not None:
+        await record(db, claimed, 200, response.model_dump(mode="json"))
+    return response
+
+
+def keyed(
+    endpoint: str,
+) -> Callable[[CustomerOperation[Request, Response]], KeyedOperation[Request, Response]]:
+    """Make `operation(db, customer, request)` idempotent: the decorated function takes the
+    `Idempotency-Key` as a fourth argument, bound to `endpoint` and the request's body."""
+
+    def decorate(
+        operation: CustomerOperation[Request, Response],
+    ) -> KeyedOperation[Request, Response]:
+        @functools.wraps(operation)
+        async def answer_once(
+            db: AsyncSession, customer: Customer, request: Request, key: str | None
+        ) -> Response:
+            return await once_per_key(
+                db,
+                customer.customer_id,
+                key,
+                endpoint,
+                lambda: request.model_dump(mode="json"),
+                lambda: operation(db, customer, request),
+            )
+
+        return answer_once
+
+    return decorate

@@ -13,6 +13,11 @@ miss (the database answers), and the cache is emptied on each reconnect.
 A fill races an invalidation when it read the database before a change committed and
 stores after the change's NOTIFY arrived; `generation()` / `put(..., generation)` refuse
 such a stale fill.
+
+A cache also read on another event loop (the job worker of `nexa serve` runs in a thread
+with a loop of its own) is made with `starts_listener=False`: it answers only on the loop
+the listener already runs on, and never starts or moves the listener (which would take it
+away from the API's loop).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ log = structlog.get_logger("nexa.invalidation")
 
 AUTH_CHANNEL = "nexa_auth_changed"
 CATALOG_CHANNEL = "nexa_catalog_changed"
+CLOCK_CHANNEL = "nexa_clock_changed"
 
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
@@ -39,11 +45,14 @@ Value = TypeVar("Value")
 class LocalCache(Generic[Key, Value]):
     """A bounded LRU map that answers only while the invalidation listener is connected."""
 
-    def __init__(self, name: str, max_entries: int | Callable[[], int]) -> None:
+    def __init__(
+        self, name: str, max_entries: int | Callable[[], int], *, starts_listener: bool = True
+    ) -> None:
         """`max_entries` may be a function (read at first use, e.g. from settings); 0 turns
-        the cache off."""
+        the cache off. `starts_listener=False`: see the module's notes."""
         self.name = name
         self._max_entries = max_entries
+        self.starts_listener = starts_listener
         self._entries: OrderedDict[Key, Value] = OrderedDict()
         self._generation = 0
 
@@ -60,8 +69,13 @@ class LocalCache(Generic[Key, Value]):
         """Take before reading the database; hand to `put`."""
         return self._generation
 
+    def trusted(self) -> bool:
+        if not self.enabled:
+            return False
+        return listener.trusted() if self.starts_listener else listener.trusted_here()
+
     def get(self, key: Key) -> Value | None:
-        if not (self.enabled and listener.trusted()):
+        if not self.trusted():
             return None
         value = self._entries.get(key)
         if value is not None:
@@ -69,7 +83,7 @@ class LocalCache(Generic[Key, Value]):
         return value
 
     def put(self, key: Key, value: Value, generation: int) -> None:
-        if not (self.enabled and listener.trusted()) or generation != self._generation:
+        if not self.trusted() or generation != self._generation:
             return  # something changed since the caller read the database
         self._entries[key] = value
         self._entries.move_to_end(key)
@@ -117,6 +131,16 @@ class InvalidationListener:
         """Whether caches may answer (starts the listener on first use in this loop)."""
         self.ensure_started()
         return self._connected
+
+    def trusted_here(self) -> bool:
+        """Whether caches may answer on the running loop, without starting or moving the
+        listener: only on the loop it runs on, while connected."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        running = self._task is not None and not self._task.done()
+        return running and self._loop is loop and self._connected
 
     def ensure_started(self) -> None:
         try:

@@ -26,7 +26,8 @@ CUSTOMER_PASSWORD_MIN, ADMIN_PASSWORD_MIN, PASSWORD_MAX = 6, 10, 128
 
 
 def normalise_phone(value: object) -> str:
-    """Q-01: strip separators; +91…, 91… and 0… prefixes give the 10-digit national form."""
+    """Strip separators; +91…, 91… and 0… prefixes give the 10-digit national form
+    (docs/decisions.md#phone-numbers)."""
     if not isinstance(value, str):
         raise ValueError("phone number must be a string")
     digits = _SEPARATORS.sub("", value)

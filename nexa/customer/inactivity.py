@@ -1,5 +1,6 @@
-"""Inactivity monitoring (Q-04): warnings at 30 and 60 days without a plan, and the
-account becomes `inactive` (reason `inactivity`) at 90 days, with a last warning.
+"""Inactivity monitoring (docs/decisions.md#inactivity): warnings at 30 and 60 days
+without a plan, and the account becomes `inactive` (reason `inactivity`) at 90 days, with
+a last warning.
 
 A customer is covered while their own number has an active prepaid base plan or a
 running postpaid plan. Otherwise days count from the latest of: the end of their last

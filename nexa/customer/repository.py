@@ -82,7 +82,8 @@ class CustomerRepository:
         self.session = session
 
     async def get(self, customer_id: int) -> Customer | None:
-        """A customer that exists for the application (soft-deleted ones do not, Q-42)."""
+        """A customer that exists for the application (soft-deleted ones do not:
+        docs/decisions.md#soft-deleted-customers)."""
         return (
             await self.session.execute(
                 select(Customer).where(
@@ -158,8 +159,9 @@ class CustomerRepository:
         )
 
     async def record_plan_activation(self, phone_number: str, at: datetime) -> int | None:
-        """The owner of the number is covered again (Q-03, Q-04): back from inactivity.
-        Returns the owner's id (None when nobody registered the number)."""
+        """The owner of the number is covered again: back from inactivity
+        (docs/decisions.md#inactivity, #account-statuses). Returns the owner's id (None when
+        nobody registered the number)."""
         owner_id: int | None = await sql.fetch_value(
             self.session,
             """

@@ -68,7 +68,8 @@ class ChangePasswordRequest(Schema):
 
 
 class CustomerDetailResponse(CustomerResponse):
-    """The reference's detail fields (D-46: returned, not stripped) on every list row."""
+    """The earlier API's detail fields, returned on every list row
+    (docs/decisions.md#customer-management)."""
 
     total_transactions: int = 0
     total_spent: Money = Decimal("0.00")

@@ -53,7 +53,8 @@ async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
     if await customers.phone_taken(data.phone_number):
         raise PhoneAlreadyRegistered()
     referral_code = (data.referral_code or "").strip()
-    # Q-15: a bad code is refused before the account exists
+    # a bad code is refused before the account exists
+    # (docs/decisions.md#referral-at-registration)
     program = (
         await referral_service.claim_code_for_registration(db, referral_code, data.phone_number)
         if referral_code
@@ -220,8 +221,8 @@ async def set_status(
     admin: Admin,
     reason: str | None = None,
 ) -> StatusChangeResponse:
-    """Q-03: deactivation and suspension shut the customer out at once (sessions revoked);
-    activation lets them back in."""
+    """Deactivation and suspension shut the customer out at once (sessions revoked);
+    activation lets them back in (docs/decisions.md#account-statuses)."""
     customer = await CustomerRepository(db).get_for_update(customer_id)
     if customer is None:
         raise CustomerNotFound(f"Customer {customer_id} not found")

@@ -11,5 +11,6 @@ blueprint = procrastinate.Blueprint()
 @blueprint.periodic(cron="0 * * * *")
 @blueprint.task(name="inactivity_monitoring", queueing_lock="inactivity_monitoring")
 async def inactivity_monitoring(timestamp: int) -> int:
-    """Hourly check; each customer is recomputed once per operator day (Q-04)."""
+    """Hourly check; each customer is recomputed once per operator day
+    (docs/decisions.md#inactivity)."""
     return await run_in_batches("inactivity_monitoring", inactivity.refresh_batch)

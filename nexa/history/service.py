@@ -1,4 +1,5 @@
-"""Purchase history and subscription views; the streamed transaction export (Q-27)."""
+"""Purchase history and subscription views; the streamed transaction export
+(docs/decisions.md#transaction-export)."""
 
 from __future__ import annotations
 

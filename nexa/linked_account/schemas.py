@@ -17,13 +17,15 @@ class LinkedAccountResponse(Schema):
     linked_account_id: int
     primary_customer_id: int
     linked_phone_number: str
-    # resolved from the customer table on every read, never stored
+    # resolved from the customer table on every read, never stored
+    # (docs/decisions.md#linked-accounts)
     linked_customer_id: int | None = None
     created_at: datetime
     primary_customer_name: str | None = None
     linked_customer_name: str | None = None
     is_registered_user: bool = False
-    # NEXA: filled only when one link is asked for (`?linked_account_id=`, Q-22)
+    # filled only when one link is asked for (`?linked_account_id=`;
+    # docs/decisions.md#linked-views)
     active_subscriptions: int | None = Field(
         default=None, description="Plans active now on the number that you paid for"
     )

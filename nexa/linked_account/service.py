@@ -1,5 +1,6 @@
-"""Linked accounts (§3.9, Q-22): numbers a customer recharges for family and friends, with
-exactly the own-recharge rules (one purchase service, D-39)."""
+"""Linked accounts (docs/decisions.md#linked-accounts): numbers a customer recharges for
+family and friends, with exactly the own-recharge rules (one purchase service:
+docs/decisions.md#linked-recharge)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from nexa.recharge.schemas import BoughtPlan
 if TYPE_CHECKING:
     from nexa.models import Admin, Customer
 
-# Q-22 proposes a `NEXA_MAX_LINKED_ACCOUNTS` setting; until Settings has it, this constant rules
+# links per customer; fixed in the code, not a setting (docs/decisions.md#linked-account-limit)
 MAX_LINKED_ACCOUNTS = 5
 
 
@@ -158,8 +159,8 @@ async def recharge(
     idempotency_key: str | None,
 ) -> RechargeLinkedResponse:
     """The own-recharge purchase for the linked number: same prices, vouchers, payment,
-    queue, top-ups, notifications and idempotency (D-39). The path's link wins over the
-    body's `linked_account_id`."""
+    queue, top-ups, notifications and idempotency. The path's link wins over the body's
+    `linked_account_id` (docs/decisions.md#linked-recharge)."""
     phone = link.linked_phone_number
     order = recharge_service.PurchaseOrder(
         payer_id=customer.customer_id,
@@ -193,7 +194,8 @@ async def spending(
     date_from: datetime | date | None,
     date_to: datetime | date | None,
 ) -> LinkedSpending:
-    """What the caller paid for the number (successful payments only, Q-22)."""
+    """What the caller paid for the number, successful payments only
+    (docs/decisions.md#linked-views)."""
     start, end = query_instant(date_from), query_instant(date_to, end=True)
     if start is not None and end is not None and start > end:
         raise InvalidDateRange("date_from must not be after date_to")
@@ -214,7 +216,8 @@ async def spending(
 async def subscriptions(
     db: AsyncSession, customer: Customer, link: LinkedAccount, skip: int, limit: int
 ) -> tuple[list[LinkedSubscription], int]:
-    """The number's active and queued plans that the caller paid for (Q-22)."""
+    """The number's active and queued plans that the caller paid for
+    (docs/decisions.md#linked-views)."""
     bought, total = await recharge_service.plans_paid_by(
         db, customer.customer_id, link.linked_phone_number, skip=skip, limit=limit
     )

@@ -1,4 +1,5 @@
-"""Sending SMS and push notifications through a provider (ARCHITECTURE rule 8).
+"""Sending SMS and push notifications through a provider, after the commit that wrote them
+(docs/decisions.md#notification-outbox, #notification-delivery).
 
 The default provider only logs (delivery mode `simulated`); the HTTP provider posts a
 configurable JSON body to a real gateway (delivery mode `real`). A failed send is tried

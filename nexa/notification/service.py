@@ -311,7 +311,7 @@ async def admin_stats(db: AsyncSession) -> AdminNotificationStats:
     repository = NotificationRepository(db)
     return AdminNotificationStats(
         total_notifications=await repository.count(),
-        # D-45: only real sends count, failures do not
+        # only real sends count, failures do not (docs/decisions.md#notification-stats)
         sent_today=await repository.count(
             Notification.status == "sent", Notification.sent_at >= clock.business_midnight()
         ),

@@ -51,7 +51,7 @@ class _WakeUps:
         while True:
             self.again = False
             try:
-                async with unit_of_work() as db:
+                async with unit_of_work(business_time=False) as db:
                     await defer_in_transaction(db, DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
             except Exception as exc:  # the sweep will send them; say so, do not fail anyone
                 log.warning("delivery_wakeup_failed", error=type(exc).__name__)

@@ -1,7 +1,7 @@
 """The one money path: every request that takes a customer's money goes through here.
 
-`idempotent()` wraps a money-moving operation in its `Idempotency-Key` (a repeat gets the
-first answer, 200 or 402, and charges nothing); `keyed()` does it for a customer's request.
+Every money-moving request is also made idempotent by `nexa.core.idempotency` (`keyed()`,
+`once_per_key()`): a repeat gets the first answer, 200 or 402, and charges nothing.
 `charge()` asks the payment provider, writes the attempt to the ledger (`transaction`,
 success or failure), and on a decline tells the customer and raises `PaymentDeclined`, which
 keeps the failed attempt (it is committed) and answers 402 with its `transaction_id`.
@@ -10,17 +10,12 @@ The rules: docs/decisions.md#one-money-path.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.core import idempotency
 from nexa.core.errors import PaymentFailed
 from nexa.models import (
     NotificationType,
@@ -40,69 +35,8 @@ from nexa.payment.repository import paid_total_of as paid_total_of
 from nexa.payment.repository import transactions_of as transactions_of
 from nexa.payment.schemas import Charge
 
-if TYPE_CHECKING:
-    from nexa.models import Customer
-
-Request = TypeVar("Request", bound=BaseModel)
-Response = TypeVar("Response", bound=BaseModel)
-CustomerOperation = Callable[["AsyncSession", "Customer", Request], Awaitable[Response]]
-KeyedOperation = Callable[["AsyncSession", "Customer", Request, str | None], Awaitable[Response]]
-
 
 class PaymentDeclined(PaymentFailed, code="payment_failed"): ...
-
-
-async def idempotent(
-    db: AsyncSession,
-    payer_id: int,
-    key: str | None,
-    endpoint: str,
-    request: Callable[[], object],
-    operation: Callable[[], Awaitable[Response]],
-) -> Response:
-    """Run `operation` once per `Idempotency-Key` of this payer (`request()` gives what the
-    key must always come with; it is only built when a key is sent)."""
-    claim = (
-        await idempotency.claim(db, f"customer:{payer_id}", key, endpoint, request())
-        if key
-        else None
-    )
-    try:
-        response = await operation()
-    except PaymentDeclined as declined:
-        await idempotency.record(db, claim, declined.status_code, declined.body())
-        raise
-    if claim is not None:
-        await idempotency.record(db, claim, 200, response.model_dump(mode="json"))
-    return response
-
-
-def keyed(
-    endpoint: str,
-) -> Callable[[CustomerOperation[Request, Response]], KeyedOperation[Request, Response]]:
-    """Make `operation(db, customer, request)` idempotent: the decorated function takes the
-    `Idempotency-Key` as a fourth argument, and the key is bound to `endpoint` and the
-    request's body."""
-
-    def decorate(
-        operation: CustomerOperation[Request, Response],
-    ) -> KeyedOperation[Request, Response]:
-        @functools.wraps(operation)
-        async def once_per_key(
-            db: AsyncSession, customer: Customer, request: Request, key: str | None
-        ) -> Response:
-            return await idempotent(
-                db,
-                customer.customer_id,
-                key,
-                endpoint,
-                lambda: request.model_dump(mode="json"),
-                lambda: operation(db, customer, request),
-            )
-
-        return once_per_key
-
-    return decorate
 
 
 async def charge(db: AsyncSession, payment: Charge) -> int:

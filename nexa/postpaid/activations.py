@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
-from nexa.core import clock
+from nexa.core import clock, idempotency
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, Forbidden, NotFound
 from nexa.core.schemas import mb_to_gb
@@ -20,7 +20,6 @@ from nexa.customer import service as customer_service
 from nexa.models import AddonStatus, NotificationType, PostpaidActivation, PostpaidStatus
 from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
-from nexa.payment import service as payment_service
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import (
     PostpaidActivationRequest,
@@ -95,7 +94,7 @@ def _plan_response(plan: Plan) -> PostpaidPlanResponse:
 
 
 async def list_plans(db: AsyncSession, plan_id: int | None = None) -> list[PostpaidPlanResponse]:
-    """Q-12: postpaid base plans only (add-ons have their own list)."""
+    """Postpaid base plans only; add-ons have their own list (docs/decisions.md#plan-kinds)."""
     plans = await catalog_service.postpaid_plans(db, addons=False, plan_id=plan_id)
     if plan_id is not None and not plans:
         raise PostpaidPlanNotFound(f"Plan {plan_id} is not an available postpaid plan")
@@ -180,7 +179,8 @@ async def my_activations(db: AsyncSession, customer: Customer) -> list[PostpaidA
 async def owned_activation(
     db: AsyncSession, customer: Customer, activation_id: int | None, *, for_update: bool = False
 ) -> PostpaidActivation:
-    """Q-18: the caller's activation — the one named, or the only one they own."""
+    """The caller's activation — the one named, or the only one they own
+    (docs/decisions.md#postpaid-activation-choice)."""
     repository = PostpaidRepository(db)
     if activation_id is not None:
         activation = await repository.activation(activation_id, for_update=for_update)
@@ -206,7 +206,8 @@ async def owned_activation(
 async def viewable_activation(
     db: AsyncSession, customer: Customer, activation_id: int | None, *, for_update: bool = False
 ) -> PostpaidActivation:
-    """The owner's activation, or one the caller is a registered secondary number of (Q-19)."""
+    """The owner's activation, or one the caller is a registered secondary number of
+    (docs/decisions.md#secondary-numbers)."""
     if activation_id is None:
         return await owned_activation(db, customer, None, for_update=for_update)
     repository = PostpaidRepository(db)
@@ -240,7 +241,7 @@ async def usage(
 # --- activation -------------------------------------------------------------------------------
 
 
-@payment_service.keyed("POST /customer/postpaid/activate")
+@idempotency.keyed("POST /customer/postpaid/activate")
 async def activate(
     db: AsyncSession, customer: Customer, data: PostpaidActivationRequest
 ) -> PostpaidActivationResponse:

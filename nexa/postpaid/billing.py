@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
-from nexa.core import clock
+from nexa.core import clock, idempotency
 from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import mb_to_gb
@@ -65,11 +65,12 @@ def addon_response(addon: PostpaidDataAddon) -> DataAddonResponse:
 class AddonPlanNotFound(NotFound, code="addon_plan_not_found"): ...
 
 
-@payment_service.keyed("POST /customer/postpaid/purchase-addon")
+@idempotency.keyed("POST /customer/postpaid/purchase-addon")
 async def purchase_addon(
     db: AsyncSession, customer: Customer, data: DataAddonPurchaseRequest
 ) -> DataAddonResponse:
-    """Q-20: data now, price on this cycle's bill, valid to the cycle end."""
+    """Data now, price on this cycle's bill, valid to the cycle end
+    (docs/decisions.md#postpaid-addons)."""
     activation = await activations.owned_activation(
         db, customer, data.activation_id, for_update=True
     )
@@ -173,11 +174,12 @@ async def bill_history(
 class NothingDue(BadRequest, code="nothing_due"): ...
 
 
-@payment_service.keyed("POST /customer/postpaid/pay-bill")
+@idempotency.keyed("POST /customer/postpaid/pay-bill")
 async def pay_bills(
     db: AsyncSession, customer: Customer, data: BillPaymentRequest
 ) -> BillPaymentResponse:
-    """Pay every unpaid bill of the activation at once; a suspended plan resumes (Q-17)."""
+    """Pay every unpaid bill of the activation at once; a suspended plan resumes
+    (docs/decisions.md#postpaid-payment)."""
     activation = await activations.viewable_activation(
         db, customer, data.activation_id, for_update=True
     )

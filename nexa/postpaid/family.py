@@ -48,7 +48,8 @@ async def list_secondaries(
 async def add_secondary(
     db: AsyncSession, customer: Customer, data: SecondaryNumberRequest
 ) -> SecondaryNumberResponse:
-    """Q-19: owner only; the plan's maximum holds under the activation's row lock."""
+    """Owner only; the plan's maximum holds under the activation's row lock
+    (docs/decisions.md#secondary-numbers)."""
     repository = PostpaidRepository(db)
     activation = await repository.activation(data.activation_id, for_update=True)
     if activation is None or activation.status == PostpaidStatus.cancelled:

@@ -63,7 +63,8 @@ async def load_pools(db: AsyncSession, phone_numbers: list[str]) -> dict[str, Po
 
 
 async def alert_pools(db: AsyncSession, pools: list[Pool]) -> None:
-    """Q-21: low_balance and data_exhausted (with addon_offered) once per cycle."""
+    """low_balance and data_exhausted (with addon_offered) once per cycle
+    (docs/decisions.md#postpaid-alerts)."""
     low_balance_mb = get_settings().low_balance_mb
     offer = None
     alerts: list[Alert] = []

@@ -25,7 +25,8 @@ class Price:
 
 
 def price_purchase(list_price: Decimal, offer: Offer | None, voucher: Voucher | None) -> Price:
-    """Q-13/Q-14: a voucher wins over an offer; amounts exact to the paisa, half-up."""
+    """A voucher wins over an offer; amounts exact to the paisa, half-up
+    (docs/decisions.md#one-discount, #money-rounding)."""
     original = quantize_money(list_price)
     if voucher is not None:
         discount = quantize_money(original * voucher.percentage / Decimal(100))

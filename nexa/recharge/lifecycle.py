@@ -79,7 +79,8 @@ async def settle_due_lines(db: AsyncSession, now: datetime | None = None) -> int
 
 
 async def send_expiry_reminders(db: AsyncSession, now: datetime | None = None) -> int:
-    """Q-24: one `plan_expiry` per base plan entering its last hours, unless a plan follows."""
+    """One `plan_expiry` per base plan entering its last hours, unless a plan follows
+    (docs/decisions.md#expiry-reminders)."""
     now = now or clock.now()
     settings = get_settings()
     query = SubscriptionRepository(db).expiry_reminders(
@@ -92,6 +93,7 @@ async def send_expiry_reminders(db: AsyncSession, now: datetime | None = None) -
 
 
 async def reset_daily_usage(db: AsyncSession, now: datetime | None = None) -> int:
-    """Q-06: daily counters restart at the operator's midnight (one batch; 0 = done)."""
+    """Daily counters restart at the operator's midnight (docs/decisions.md#daily-reset);
+    one batch, 0 = done."""
     midnight = clock.business_midnight(now or clock.now())
     return await SubscriptionRepository(db).reset_daily_usage(midnight, BATCH_SIZE)

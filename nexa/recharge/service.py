@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.catalog import service as catalog_service
 from nexa.catalog.schemas import SellablePlan
-from nexa.core import clock
+from nexa.core import clock, idempotency
 from nexa.core.errors import BadRequest
 from nexa.customer import service as customer_service
 from nexa.models import (
@@ -98,7 +98,7 @@ async def purchase_idempotently(
     endpoint: str,
     request: Callable[[], object],
 ) -> RechargeResponse:
-    return await payment_service.idempotent(
+    return await idempotency.once_per_key(
         db, order.payer_id, idempotency_key, endpoint, request, lambda: purchase(db, order)
     )
 
@@ -203,7 +203,7 @@ class Paid:
 
     transaction_id: int
     phone_number: str
-    owner_id: int  # the registered owner of the number, else the payer (Q-10)
+    owner_id: int  # the number's registered owner, else the payer (docs/decisions.md#line-owner)
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,8 @@ async def _activate(
 async def _enqueue(
     db: AsyncSession, plan: SellablePlan, paid: Paid, now: datetime
 ) -> NewSubscription:
-    """Q-09: the plan starts exactly when the number's last active/queued plan ends."""
+    """The plan starts exactly when the number's last active/queued plan ends
+    (docs/decisions.md#queue-start)."""
     subscriptions = SubscriptionRepository(db)
     chain_end, waiting = await subscriptions.queue_tail(paid.phone_number)
     starts_at = chain_end or now
@@ -286,7 +287,8 @@ async def _enqueue(
 async def _add_topup(
     db: AsyncSession, plan: SellablePlan, paid: Paid, base: ActiveBase, now: datetime
 ) -> NewSubscription:
-    """Q-08: a top-up rides on the active base plan and ends no later than it."""
+    """A top-up rides on the active base plan and ends no later than it
+    (docs/decisions.md#topups)."""
     own_end = now + timedelta(days=plan.validity_days) if plan.validity_days else base.expiry_date
     expiry = min(own_end, base.expiry_date)
     subscription_id = await _insert_subscription(

@@ -1,4 +1,5 @@
-"""Data usage from the mediation feed (Q-05–Q-07).
+"""Data usage from the mediation feed (docs/decisions.md#usage-recording, #daily-reset,
+#prepaid-alerts).
 
 Usage draws on today's allowance of the active base plan first, then on top-ups by
 earliest expiry; what finds no data left is recorded as throttled, never as a negative
@@ -121,7 +122,8 @@ async def record_usage(db: AsyncSession, batch: UsageBatch) -> UsageBatchResult:
 
 
 def _counter_is_stale(subscription: Subscription, midnight: datetime) -> bool:
-    """Q-06: a daily counter not reset since the operator's midnight counts as zero."""
+    """A daily counter not reset since the operator's midnight counts as zero
+    (docs/decisions.md#daily-reset)."""
     return subscription.last_daily_reset is None or subscription.last_daily_reset < midnight
 
 
@@ -133,7 +135,7 @@ async def _load_lines(
     db: AsyncSession, phones: list[str], now: datetime, *, apply_daily_reset: bool = True
 ) -> dict[str, LineData]:
     """Active base plans and top-ups per number; with `apply_daily_reset`, a counter last
-    reset before the operator's midnight restarts (Q-06, lazily)."""
+    reset before the operator's midnight restarts, lazily (docs/decisions.md#daily-reset)."""
     midnight = clock.business_midnight(now)
     lines: dict[str, LineData] = defaultdict(LineData)
     for subscription in await SubscriptionRepository(db).for_usage(phones):
@@ -149,7 +151,8 @@ async def _load_lines(
 
 
 async def _alert(db: AsyncSession, lines: dict[str, LineData], now: datetime) -> None:
-    """Q-07 alerts, each at most once per day per number (once per top-up when exhausted)."""
+    """Usage alerts, each at most once per day per number (once per top-up when exhausted;
+    docs/decisions.md#prepaid-alerts)."""
     day = clock.business_date(now).isoformat()
     low_balance_mb = get_settings().low_balance_mb
     alerts: list[Alert] = []

@@ -1,5 +1,5 @@
-"""Referral administration at /admin/referrals/…, plus the reference's doubled-prefix
-paths /admin/admin/referrals/… as deprecated aliases (§4.4)."""
+"""Referral administration at /admin/referrals/…, plus the earlier API's doubled-prefix
+paths /admin/admin/referrals/… as deprecated aliases (docs/decisions.md#referral-admin-paths)."""
 
 from __future__ import annotations
 

@@ -100,8 +100,9 @@ class ReferralRepository(Repository[ReferralProgram]):
         )
 
     async def lock_best_voucher(self, holder_id: int, at: datetime) -> tuple[int, Decimal] | None:
-        """Q-13: the usable voucher lapsing first; one held by a concurrent purchase is
-        skipped. (discount_id, percentage); on the purchase path, so a bare query."""
+        """The usable voucher lapsing first; one held by a concurrent purchase is skipped
+        (docs/decisions.md#one-discount). (discount_id, percentage); on the purchase path,
+        so a bare query."""
         row = await sql.fetch_one(
             self.session,
             "SELECT discount_id, discount_percentage FROM referral_discount"

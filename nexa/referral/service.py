@@ -1,4 +1,4 @@
-"""The referral programme (§3.10, Q-13, Q-15, Q-16).
+"""The referral programme (docs/decisions.md#referral-codes and the entries after it).
 
 A customer generates a code; a new customer registering with it gets a voucher (10 %) at
 once; the referee's first successful prepaid purchase completes the referral and gives
@@ -122,8 +122,9 @@ async def generate_code(db: AsyncSession, customer: Customer) -> ReferralProgram
 async def claim_code_for_registration(
     db: AsyncSession, code: str, phone_number: str
 ) -> ReferralProgram:
-    """Q-15: check a code before the account exists; the program stays locked until commit,
-    so two registrations racing for a single-use code are decided one after the other."""
+    """Check a code before the account exists; the program stays locked until commit, so
+    two registrations racing for a single-use code are decided one after the other
+    (docs/decisions.md#referral-at-registration)."""
     program = await ReferralRepository(db).lock_by_code(code.strip().upper())
     if program is None:
         raise ReferralInvalid(f"Referral code {code!r} does not exist")

@@ -11,5 +11,6 @@ blueprint = procrastinate.Blueprint()
 @blueprint.periodic(cron="7 * * * *")
 @blueprint.task(name="expire_referral_programs", queueing_lock="expire_referral_programs")
 async def expire_referral_programs(timestamp: int) -> int:
-    """Hourly: codes past their end take no more applications (Q-15)."""
+    """Hourly: codes past their end take no more applications
+    (docs/decisions.md#referral-expiry)."""
     return await run_in_batches("expire_referral_programs", service.expire_programs, 1)

@@ -273,7 +273,7 @@ async def write_subscriptions(db: AsyncSession, now: datetime) -> None:
         """,
         {"now": now},
     )
-    # a customer's latest plan start on their own number (§3.3)
+    # a customer's latest plan start on their own number (docs/decisions.md#inactivity)
     await run(
         db,
         """

@@ -6,8 +6,8 @@ the effects (expiries, queue activations, resets, reminders…) are visible in t
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,25 +16,26 @@ from nexa.backup import service as backup_service
 from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.core.jobs import BatchWork
-from nexa.customer import inactivity
-from nexa.models import Admin
+from nexa.customer import service as customer_service
 from nexa.postpaid import service as postpaid_service
-from nexa.recharge import lifecycle
+from nexa.recharge import service as recharge_service
 from nexa.referral import service as referral_service
-from nexa.testclock.repository import TestClockRepository
 from nexa.testclock.schemas import ClockMove, ClockMoved, ClockState
+
+if TYPE_CHECKING:
+    from nexa.models import Admin
 
 # name -> one batch of a time-based job (returns how many rows it changed; 0 = nothing left)
 DUE_WORK: dict[str, BatchWork] = {
-    "subscription_lifecycle": lifecycle.settle_due_lines,
+    "subscription_lifecycle": recharge_service.settle_due_lines,
     # cycles stop rolling at a bill overdue by their end; the suspension then applies
     "postpaid_cycles": postpaid_service.close_due_cycles,
     "postpaid_suspensions": postpaid_service.suspend_overdue,
     "postpaid_due_reminders": postpaid_service.send_due_reminders,
-    "daily_usage_reset": lifecycle.reset_daily_usage,
-    "expiry_reminders": lifecycle.send_expiry_reminders,
+    "daily_usage_reset": recharge_service.reset_daily_usage,
+    "expiry_reminders": recharge_service.send_expiry_reminders,
     "referral_expiry": referral_service.expire_programs,
-    "inactivity_monitoring": inactivity.refresh_batch,
+    "inactivity_monitoring": customer_service.refresh_inactivity,
     # queues the scheduled backup that fell due (its archive is written by a job)
     "scheduled_backups": backup_service.claim_due_backup,
 }
@@ -43,8 +44,7 @@ DUE_WORK: dict[str, BatchWork] = {
 MAX_BATCHES = 10_000  # a safety stop; real runs need a handful
 
 
-class ClockCannotGoBack(BadRequest):
-    code = "clock_cannot_go_back"
+class ClockCannotGoBack(BadRequest, code="clock_cannot_go_back"): ...
 
 
 def state() -> ClockState:
@@ -57,8 +57,7 @@ def state() -> ClockState:
 
 
 async def move(db: AsyncSession, change: ClockMove, admin: Admin) -> ClockMoved:
-    clocks = TestClockRepository(db)
-    offset = timedelta(seconds=await clocks.offset_for_update())
+    offset = await clock.lock_shared_offset(db)
     real_now = datetime.now(UTC)
     before = {"offset_seconds": int(offset.total_seconds()), "now": real_now + offset}
     if change.advance_seconds is not None:
@@ -69,9 +68,7 @@ async def move(db: AsyncSession, change: ClockMove, admin: Admin) -> ClockMoved:
         if target_offset < offset:
             raise ClockCannotGoBack("The clock only moves forward")
         offset = target_offset
-    seconds = math.ceil(offset.total_seconds())
-    await clocks.set_offset(seconds, real_now)
-    clock.set_offset(timedelta(seconds=seconds))
+    await clock.store_shared_offset(db, offset)
     moved = ClockMoved(**state().model_dump(), jobs_run=await run_due_work(db, clock.now()))
     await record_admin_action(
         db,

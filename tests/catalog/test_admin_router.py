@@ -672,9 +672,10 @@ async def test_offer_for_deleted_plan_is_404(
     )
 
 
-async def test_percentage_offer_worked_example_7_2(
+async def test_example_percentage_offer(
     client: httpx.AsyncClient, db: AsyncSession, admin_headers: dict[str, str]
 ) -> None:
+    """The worked example docs/decisions.md#example-percentage-offer, then half-up rounding."""
     plan = await make_plan(db, price="755.00")
     body = {
         "plan_id": plan.plan_id,

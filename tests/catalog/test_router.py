@@ -152,9 +152,10 @@ async def test_plans_listing_visibility_order_and_filters(
     assert bad.status_code == 422
 
 
-async def test_plan_fields_and_worked_example_7_1(
+async def test_plan_fields_and_example_fixed_offer(
     client: httpx.AsyncClient, db: AsyncSession, customer_headers: dict[str, str]
 ) -> None:
+    """The listing side of docs/decisions.md#example-fixed-offer."""
     category = await make_category(db)
     plan = await make_plan(
         db, category, price="599.00", data_allowance_mb=1536, daily_data_limit_mb=512

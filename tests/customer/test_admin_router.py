@@ -1,4 +1,5 @@
-"""Customer management by admins: search, figures, statistics, status changes (Q-03)."""
+"""Customer management by admins: search, figures, statistics, status changes
+(docs/decisions.md#customer-management, #account-statuses)."""
 
 from __future__ import annotations
 

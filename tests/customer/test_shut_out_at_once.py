@@ -1,5 +1,6 @@
-"""Acceptance (Q-03): deactivating or suspending a customer through the admin API, really
-committed, refuses their open tokens on the very next request and their next login."""
+"""Acceptance (docs/decisions.md#account-statuses): deactivating or suspending a customer
+through the admin API, really committed, refuses their open tokens on the very next request
+and their next login."""
 
 from __future__ import annotations
 

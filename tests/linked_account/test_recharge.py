@@ -1,4 +1,5 @@
-"""Recharging a linked number is the own recharge (D-39), plus spending and plan views."""
+"""Recharging a linked number is the own recharge (docs/decisions.md#linked-recharge), plus
+spending and plan views (docs/decisions.md#linked-views)."""
 
 from __future__ import annotations
 
@@ -96,7 +97,8 @@ async def test_linked_recharge_queues_behind_the_numbers_plan_whoever_bought_it(
     )
     assert str(transaction.payment_method) == "credit_card"
     assert transaction.subscription_id == subscription.subscription_id
-    # the registered number's owner owns the plan (Q-10); the payer is told about the payment
+    # the registered number's owner owns the plan, the payer is told about the payment
+    # (docs/decisions.md#line-owner)
     assert subscription.customer_id == family_id
     window = (
         await db.execute(

@@ -32,7 +32,7 @@ async def advance(client: httpx.AsyncClient, admin_headers: dict[str, str], seco
     return dict(response.json())
 
 
-async def test_worked_example_7_6_cycle_bill_reminder_and_payment(
+async def test_example_postpaid_cycle_bill_reminder_and_payment(
     client: httpx.AsyncClient,
     db: AsyncSession,
     buyer: Buyer,
@@ -40,6 +40,7 @@ async def test_worked_example_7_6_cycle_bill_reminder_and_payment(
     postpaid_plan: Plan,
     addon_plan: Plan,
 ) -> None:
+    """The worked example docs/decisions.md#example-postpaid."""
     activation = await activate(client, buyer, postpaid_plan.plan_id)
     start = at(activation["billing_cycle_start"])
     assert at(activation["billing_cycle_end"]) == start + timedelta(days=30)

@@ -30,9 +30,10 @@ def at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-async def test_worked_example_7_1_fixed_price_offer(
+async def test_example_fixed_offer(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer
 ) -> None:
+    """The worked example docs/decisions.md#example-fixed-offer, through a recharge."""
     plan = await make_plan(db, price=Decimal("599.00"))
     offer = await make_offer(db, plan, "499.00")
     response = await client.post(
@@ -397,6 +398,7 @@ async def test_recharge_for_another_registered_number_goes_to_its_owner(
     subscription = await db.get(Subscription, body["subscription_id"])
     transaction = await db.get(Transaction, body["transaction_id"])
     assert subscription is not None and transaction is not None
-    assert subscription.customer_id == friend_id  # the line owner sees the plan (Q-10)
+    # the line owner sees the plan (docs/decisions.md#line-owner)
+    assert subscription.customer_id == friend_id
     assert transaction.customer_id == buyer.customer_id  # the payer sees the payment
     assert "plan_activated" in await notification_types(db, friend_id)

@@ -1,4 +1,5 @@
-"""The referral programme through the API, with the worked example §7.3 to the cent."""
+"""The referral programme through the API, with the worked example
+docs/decisions.md#example-referral to the paisa."""
 
 from __future__ import annotations
 
@@ -51,9 +52,8 @@ async def recharge(
     )
 
 
-async def test_worked_example_7_3(
-    client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer
-) -> None:
+async def test_example_referral(client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer) -> None:
+    """The worked example docs/decisions.md#example-referral, to the paisa."""
     referrer = buyer
     program = await generate(client, referrer)
     code = str(program["referral_code"])
@@ -71,7 +71,8 @@ async def test_worked_example_7_3(
     assert [(v["discount_percentage"], v["beneficiary_role"]) for v in vouchers] == [
         (10.0, "referee")
     ]
-    assert await notification_types(db, referee_id) == ["referral_bonus"]  # Q-16
+    # docs/decisions.md#referee-voucher
+    assert await notification_types(db, referee_id) == ["referral_bonus"]
 
     plan_599 = await make_plan(db, price=Decimal("599.00"))
     offer = await make_offer(db, plan_599, "499.00")
