@@ -62,7 +62,7 @@ async def get_offer_for_purchase(
     db: AsyncSession, offer_id: int, plan_id: int, at: datetime
 ) -> Offer:
     """The offer named in a purchase, if it applies to that plan at that time (400 naming why)."""
-    offer = await OfferRepository(db).get(offer_id)
+    offer = await OfferRepository(db).get_live(offer_id)
     if offer is None:
         raise OfferNotFound(f"Offer {offer_id} does not exist")
     if offer.plan_id != plan_id:
@@ -76,7 +76,7 @@ async def get_offer_for_purchase(
 
 async def get_offer(db: AsyncSession, offer_id: int) -> Offer:
     """A non-deleted offer (404 otherwise)."""
-    offer = await OfferRepository(db).get(offer_id)
+    offer = await OfferRepository(db).get_live(offer_id)
     if offer is None:
         raise OfferMissing(f"Offer {offer_id} not found")
     return offer
@@ -102,7 +102,7 @@ async def _add_offer(
     admin: Admin,
 ) -> OfferResponse:
     _check_offer(plan.price, price, data.valid_from, data.valid_until)
-    offer = await OfferRepository(db).add(
+    offer = await OfferRepository(db).insert(
         Offer(
             plan_id=plan.plan_id,
             offer_name=data.offer_name,

@@ -4,14 +4,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from nexa.catalog.schemas import SellablePlan
 from nexa.core import sql
+from nexa.core.repository import Repository
 from nexa.models import Category, Offer, Plan, PlanStatus, PlanType
 
 
@@ -91,8 +91,8 @@ class PlanFilters:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
 
-    def conditions(self) -> list[Any]:
-        conditions: list[Any] = []
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
         if not self.include_deleted:
             conditions.append(Plan.deleted_at.is_(None))
         if self.plan_id is not None:
@@ -123,7 +123,7 @@ class PlanWithBestOffer:
     offer_valid_until: datetime | None
 
 
-def _valid_at(now: datetime) -> list[Any]:
+def _valid_at(now: datetime) -> list[ColumnElement[bool]]:
     """A non-deleted offer whose validity (both bounds inclusive) contains `now`."""
     return [Offer.deleted_at.is_(None), Offer.valid_from <= now, Offer.valid_until >= now]
 
@@ -276,9 +276,8 @@ class OfferForCustomer:
     plan_price: Decimal
 
 
-class OfferRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class OfferRepository(Repository[Offer]):
+    model = Offer
 
     async def next_validity_boundary(self, now: datetime) -> datetime | None:
         """The next instant an offer starts or ends (when best prices may change)."""
@@ -293,7 +292,7 @@ class OfferRepository:
             )
         ).scalar_one()
 
-    async def get(self, offer_id: int) -> Offer | None:
+    async def get_live(self, offer_id: int) -> Offer | None:
         """A non-deleted offer."""
         return (
             await self.session.execute(
@@ -304,7 +303,7 @@ class OfferRepository:
     async def find(
         self, filters: OfferFilters, now: datetime, *, skip: int, limit: int
     ) -> tuple[list[Offer], int]:
-        conditions: list[Any] = [Offer.deleted_at.is_(None)]
+        conditions: list[ColumnElement[bool]] = [Offer.deleted_at.is_(None)]
         if filters.offer_id is not None:
             conditions.append(Offer.offer_id == filters.offer_id)
         if filters.plan_id is not None:
@@ -315,15 +314,14 @@ class OfferRepository:
             conditions.append(Offer.valid_from > now)
         elif filters.status == "expired":
             conditions.append(Offer.valid_until < now)
-        return await self._page(
-            select(Offer).where(*conditions).order_by(Offer.offer_id), skip, limit
-        )
+        query = select(Offer).where(*conditions).order_by(Offer.offer_id)
+        return await self.page(query, skip=skip, limit=limit)
 
     async def list_for_customers(
         self, now: datetime, *, plan_id: int | None, skip: int, limit: int
     ) -> tuple[list[OfferForCustomer], int]:
         """Offers valid now of active, non-deleted plans; per plan the best offer first."""
-        conditions: list[Any] = [
+        conditions: list[ColumnElement[bool]] = [
             *_valid_at(now),
             Plan.status == PlanStatus.active,
             Plan.deleted_at.is_(None),
@@ -344,14 +342,8 @@ class OfferRepository:
         ).all()
         return [OfferForCustomer(*row) for row in rows], int(total)
 
-    async def _page(self, query: Select[Any], skip: int, limit: int) -> tuple[list[Offer], int]:
-        total = (
-            await self.session.execute(select(func.count()).select_from(query.subquery()))
-        ).scalar_one()
-        rows = (await self.session.execute(query.offset(skip).limit(limit))).scalars()
-        return list(rows), int(total)
-
-    async def add(self, offer: Offer) -> Offer:
+    async def insert(self, offer: Offer) -> Offer:
+        """Add the offer and load what the database filled in."""
         self.session.add(offer)
         await self.session.flush()
         await self.session.refresh(offer)
