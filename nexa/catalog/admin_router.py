@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from pydantic import AliasChoices, BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.auth.dependencies import CurrentAdmin
 from nexa.catalog import categories, offers, plans
@@ -38,6 +41,36 @@ Tags = list[str | Enum]
 CATEGORIES: Tags = ["Category Management"]
 PLANS: Tags = ["Plan Management"]
 OFFERS: Tags = ["Offer Management"]
+# the id in an item's path: category_id, plan_id or offer_id (FastAPI picks the one there)
+ItemId = Annotated[DbId, Path(validation_alias=AliasChoices("category_id", "plan_id", "offer_id"))]
+
+
+def _add_update_and_delete(
+    noun: str,
+    collection: str,
+    schemas: tuple[type[BaseModel], type[BaseModel]],
+    update: Callable[[AsyncSession, int, Any, CurrentAdmin], Awaitable[object]],
+    delete: Callable[[AsyncSession, int, CurrentAdmin], Awaitable[None]],
+    tags: Tags,
+) -> None:
+    """PUT and DELETE /<collection>/{<noun>_id}, given the update body and response schemas;
+    named update_<noun> and delete_<noun> as if written out (they make the operation ids)."""
+    body, response = schemas
+    item = noun.lower()
+    path = f"/{collection}/{{{item}_id}}"
+
+    async def update_item(
+        item_id: ItemId, data: BaseModel, db: SessionDep, admin: CurrentAdmin
+    ) -> object:
+        return await update(db, item_id, data, admin)
+
+    async def delete_item(item_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
+        await delete(db, item_id, admin)
+        return Message(message=f"{noun} deleted successfully")
+
+    update_item.__annotations__["data"] = body  # the body FastAPI validates and documents
+    router.put(path, response_model=response, tags=tags, name=f"update_{item}")(update_item)
+    router.delete(path, response_model=Message, tags=tags, name=f"delete_{item}")(delete_item)
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -55,19 +88,14 @@ async def create_category(data: CategoryCreate, db: SessionDep, admin: CurrentAd
     return await categories.create_category(db, data, admin)
 
 
-@router.put("/categories/{category_id}", response_model=CategoryResponse, tags=CATEGORIES)
-async def update_category(
-    category_id: Annotated[DbId, Path()], data: CategoryCreate, db: SessionDep, admin: CurrentAdmin
-) -> Category:
-    return await categories.update_category(db, category_id, data, admin)
-
-
-@router.delete("/categories/{category_id}", response_model=Message, tags=CATEGORIES)
-async def delete_category(
-    category_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
-) -> Message:
-    await categories.delete_category(db, category_id, admin)
-    return Message(message="Category deleted successfully")
+_add_update_and_delete(
+    "Category",
+    "categories",
+    (CategoryCreate, CategoryResponse),
+    categories.update_category,
+    categories.delete_category,
+    CATEGORIES,
+)
 
 
 # --- plans -----------------------------------------------------------------------------------
@@ -104,19 +132,9 @@ async def get_plans(
     return rows
 
 
-@router.put("/plans/{plan_id}", response_model=PlanResponse, tags=PLANS)
-async def update_plan(
-    plan_id: Annotated[DbId, Path()], data: PlanUpdate, db: SessionDep, admin: CurrentAdmin
-) -> PlanResponse:
-    return await plans.update_plan(db, plan_id, data, admin)
-
-
-@router.delete("/plans/{plan_id}", response_model=Message, tags=PLANS)
-async def delete_plan(
-    plan_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
-) -> Message:
-    await plans.delete_plan(db, plan_id, admin)
-    return Message(message="Plan deleted successfully")
+_add_update_and_delete(
+    "Plan", "plans", (PlanUpdate, PlanResponse), plans.update_plan, plans.delete_plan, PLANS
+)
 
 
 @router.post("/plans/{plan_id}/activate", response_model=PlanResponse, tags=PLANS)
@@ -186,16 +204,11 @@ async def get_active_offers(db: SessionDep, page: PageParams) -> list[OfferRespo
     return rows
 
 
-@router.put("/offers/{offer_id}", response_model=OfferResponse, tags=OFFERS)
-async def update_offer(
-    offer_id: Annotated[DbId, Path()], data: OfferUpdate, db: SessionDep, admin: CurrentAdmin
-) -> OfferResponse:
-    return await offers.update_offer(db, offer_id, data, admin)
-
-
-@router.delete("/offers/{offer_id}", response_model=Message, tags=OFFERS)
-async def delete_offer(
-    offer_id: Annotated[DbId, Path()], db: SessionDep, admin: CurrentAdmin
-) -> Message:
-    await offers.delete_offer(db, offer_id, admin)
-    return Message(message="Offer deleted successfully")
+_add_update_and_delete(
+    "Offer",
+    "offers",
+    (OfferUpdate, OfferResponse),
+    offers.update_offer,
+    offers.delete_offer,
+    OFFERS,
+)

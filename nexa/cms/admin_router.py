@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from types import GenericAlias
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path
+from pydantic import AliasChoices, BaseModel
 
 from nexa.auth.dependencies import CurrentAdmin
 from nexa.cms import service
@@ -23,85 +26,76 @@ from nexa.core.db import SessionDep
 from nexa.core.schemas import Message
 
 router = APIRouter(prefix="/cms", tags=["Admin - CMS Management"])
-ItemId = Annotated[str, Path(max_length=64)]
+# the id in a collection's path: header_id, carousel_id or faq_id (FastAPI picks the one there)
+ItemId = Annotated[
+    str, Path(max_length=64, validation_alias=AliasChoices("header_id", "carousel_id", "faq_id"))
+]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-@router.get("/headers", response_model=list[HeaderResponse])
-async def get_headers(db: SessionDep) -> list[HeaderResponse]:
-    return await service.list_items(db, "headers", active_only=False)
+def _reading(schema: type[BaseModel], endpoint: Endpoint) -> Endpoint:
+    """`endpoint` with its `data` body typed as `schema`, which FastAPI validates and documents
+    (the endpoints below serve every collection, so they are written with `BaseModel`)."""
+    endpoint.__annotations__["data"] = schema
+    return endpoint
 
 
-@router.post("/headers", response_model=HeaderResponse)
-async def create_header(data: HeaderCreate, db: SessionDep, admin: CurrentAdmin) -> HeaderResponse:
-    """At most one header may be active."""
-    return await service.create_item(db, "headers", data, admin)
+def _add_collection(
+    noun: str,
+    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]],
+    *,
+    create_doc: str | None = None,
+    with_get: bool = False,
+) -> None:
+    """Register the list, create, (get,) update and delete routes of the collection of `noun`
+    items, given its create, update and response schemas. Names as if written out one by one
+    (get_headers, create_header, get_header, update_header, delete_header: the operation ids)."""
+    create, update, response = schemas
+    item = noun.lower()
+    collection = f"{item}s"
+    items, one = f"/{collection}", f"/{collection}/{{{item}_id}}"
+
+    async def list_items(db: SessionDep) -> list[Any]:
+        return await service.list_items(db, collection, active_only=False)
+
+    async def create_item(data: BaseModel, db: SessionDep, admin: CurrentAdmin) -> Any:
+        return await service.create_item(db, collection, data, admin)
+
+    async def get_item(item_id: ItemId, db: SessionDep) -> Any:
+        return await service.get_item(db, collection, item_id)
+
+    async def update_item(
+        item_id: ItemId, data: BaseModel, db: SessionDep, admin: CurrentAdmin
+    ) -> Any:
+        return await service.update_item(db, collection, item_id, data, admin)
+
+    async def delete_item(item_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
+        await service.delete_item(db, collection, item_id, admin)
+        return Message(message=f"{noun} deleted")
+
+    listing = GenericAlias(list, (response,))
+    router.get(items, response_model=listing, name=f"get_{collection}")(list_items)
+    router.post(items, response_model=response, name=f"create_{item}", description=create_doc)(
+        _reading(create, create_item)
+    )
+    if with_get:
+        router.get(one, response_model=response, name=f"get_{item}")(get_item)
+    router.put(one, response_model=response, name=f"update_{item}")(_reading(update, update_item))
+    router.delete(one, response_model=Message, name=f"delete_{item}")(delete_item)
 
 
-@router.get("/headers/{header_id}", response_model=HeaderResponse)
-async def get_header(header_id: ItemId, db: SessionDep) -> HeaderResponse:
-    return await service.get_item(db, "headers", header_id)
-
-
-@router.put("/headers/{header_id}", response_model=HeaderResponse)
-async def update_header(
-    header_id: ItemId, data: HeaderUpdate, db: SessionDep, admin: CurrentAdmin
-) -> HeaderResponse:
-    return await service.update_item(db, "headers", header_id, data, admin)
-
-
-@router.delete("/headers/{header_id}", response_model=Message)
-async def delete_header(header_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
-    await service.delete_item(db, "headers", header_id, admin)
-    return Message(message="Header deleted")
-
-
-@router.get("/carousels", response_model=list[CarouselResponse])
-async def get_carousels(db: SessionDep) -> list[CarouselResponse]:
-    return await service.list_items(db, "carousels", active_only=False)
-
-
-@router.post("/carousels", response_model=CarouselResponse)
-async def create_carousel(
-    data: CarouselCreate, db: SessionDep, admin: CurrentAdmin
-) -> CarouselResponse:
-    """Inserted at `order`; the others move down (orders stay 1..n)."""
-    return await service.create_item(db, "carousels", data, admin)
-
-
-@router.put("/carousels/{carousel_id}", response_model=CarouselResponse)
-async def update_carousel(
-    carousel_id: ItemId, data: CarouselUpdate, db: SessionDep, admin: CurrentAdmin
-) -> CarouselResponse:
-    return await service.update_item(db, "carousels", carousel_id, data, admin)
-
-
-@router.delete("/carousels/{carousel_id}", response_model=Message)
-async def delete_carousel(carousel_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
-    await service.delete_item(db, "carousels", carousel_id, admin)
-    return Message(message="Carousel deleted")
-
-
-@router.get("/faqs", response_model=list[FAQResponse])
-async def get_faqs(db: SessionDep) -> list[FAQResponse]:
-    return await service.list_items(db, "faqs", active_only=False)
-
-
-@router.post("/faqs", response_model=FAQResponse)
-async def create_faq(data: FAQCreate, db: SessionDep, admin: CurrentAdmin) -> FAQResponse:
-    return await service.create_item(db, "faqs", data, admin)
-
-
-@router.put("/faqs/{faq_id}", response_model=FAQResponse)
-async def update_faq(
-    faq_id: ItemId, data: FAQUpdate, db: SessionDep, admin: CurrentAdmin
-) -> FAQResponse:
-    return await service.update_item(db, "faqs", faq_id, data, admin)
-
-
-@router.delete("/faqs/{faq_id}", response_model=Message)
-async def delete_faq(faq_id: ItemId, db: SessionDep, admin: CurrentAdmin) -> Message:
-    await service.delete_item(db, "faqs", faq_id, admin)
-    return Message(message="FAQ deleted")
+_add_collection(
+    "Header",
+    (HeaderCreate, HeaderUpdate, HeaderResponse),
+    create_doc="At most one header may be active.",
+    with_get=True,
+)
+_add_collection(
+    "Carousel",
+    (CarouselCreate, CarouselUpdate, CarouselResponse),
+    create_doc="Inserted at `order`; the others move down (orders stay 1..n).",
+)
+_add_collection("FAQ", (FAQCreate, FAQUpdate, FAQResponse))
 
 
 @router.get("/overview", response_model=CMSListResponse)

@@ -9,10 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, CreatedAt, str_enum
 
-
-class UserType(enum.StrEnum):
-    customer = "customer"
-    admin = "admin"
+UserType = enum.StrEnum("UserType", "customer admin")
 
 
 class AuthSession(CreatedAt, Base):

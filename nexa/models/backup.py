@@ -1,4 +1,5 @@
-"""Backup and restore history and the persisted backup schedule (Q-25).
+"""Backup and restore history and the persisted backup schedule
+(docs/decisions.md#backup-schedule).
 
 These rows are not business data: backups leave them out and restores leave them alone, so
 the history survives a restore. `admin_id` is a plain number, not a foreign key (a restore
@@ -18,10 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, str_enum
 
-
-class BackupType(enum.StrEnum):
-    auto = "auto"
-    manual = "manual"
+BackupType = enum.StrEnum("BackupType", "auto manual")
 
 
 class BackupStatus(enum.StrEnum):
@@ -33,11 +31,8 @@ class BackupStatus(enum.StrEnum):
     failed = "failed"
 
 
-class ScheduleFrequency(enum.StrEnum):
-    daily = "daily"
-    weekly = "weekly"
-    monthly = "monthly"
-    manual = "manual"  # no automatic backups
+# manual: no automatic backups
+ScheduleFrequency = enum.StrEnum("ScheduleFrequency", "daily weekly monthly manual")
 
 
 class Backup(Base):

@@ -34,7 +34,10 @@ class Timestamps(CreatedAt):
 
 
 def str_enum(enum_class: type[enum.Enum], name: str, length: int = 20) -> Enum:
-    """A VARCHAR column with a CHECK listing the values (easy to extend in a migration)."""
+    """A VARCHAR column with a CHECK listing the values (easy to extend in a migration).
+
+    The models declare most enums in one line, `enum.StrEnum("Name", "a b c")`: each value is
+    its member's name (`Name.a == "a"`)."""
     return Enum(
         enum_class,
         name=name,

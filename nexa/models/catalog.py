@@ -30,9 +30,7 @@ class PlanType(enum.StrEnum):
     postpaid = "Postpaid"
 
 
-class PlanStatus(enum.StrEnum):
-    active = "active"
-    inactive = "inactive"
+PlanStatus = enum.StrEnum("PlanStatus", "active inactive")
 
 
 class Category(CreatedAt, Base):

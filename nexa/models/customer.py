@@ -8,16 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, Timestamps, str_enum
 
-
-class AccountStatus(enum.StrEnum):
-    active = "active"
-    inactive = "inactive"
-    suspended = "suspended"
-
-
-class StatusReason(enum.StrEnum):
-    admin = "admin"
-    inactivity = "inactivity"
+AccountStatus = enum.StrEnum("AccountStatus", "active inactive suspended")
+StatusReason = enum.StrEnum("StatusReason", "admin inactivity")
 
 
 class Customer(Timestamps, Base):

@@ -8,7 +8,8 @@ from nexa.models.base import Base, CreatedAt
 
 class LinkedAccount(CreatedAt, Base):
     """A number a customer recharges for (family, friends). Whether that number belongs to
-    a registered customer is looked up on every read, never stored (Q-22)."""
+    a registered customer is looked up on every read, never stored
+    (docs/decisions.md#linked-accounts)."""
 
     __tablename__ = "linked_account"
 

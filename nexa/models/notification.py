@@ -8,34 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, CreatedAt, str_enum
 
-
-class NotificationType(enum.StrEnum):
-    low_balance = "low_balance"
-    plan_expiry = "plan_expiry"
-    promotional = "promotional"
-    payment_success = "payment_success"
-    payment_failure = "payment_failure"
-    postpaid_due_date = "postpaid_due_date"
-    referral_bonus = "referral_bonus"
-    inactivity_warning = "inactivity_warning"
-    plan_queued = "plan_queued"
-    plan_activated = "plan_activated"
-    data_exhausted = "data_exhausted"
-    addon_offered = "addon_offered"
-    topup_activated = "topup_activated"
-    topup_exhausted = "topup_exhausted"
-    daily_limit_reached = "daily_limit_reached"
-
-
-class NotificationChannel(enum.StrEnum):
-    sms = "sms"
-    push = "push"
-    in_app = "in_app"
-
-
-class NotificationSource(enum.StrEnum):
-    system = "system"
-    admin = "admin"
+NotificationType = enum.StrEnum(
+    "NotificationType",
+    "low_balance plan_expiry promotional payment_success payment_failure postpaid_due_date"
+    " referral_bonus inactivity_warning plan_queued plan_activated data_exhausted addon_offered"
+    " topup_activated topup_exhausted daily_limit_reached",
+)
+NotificationChannel = enum.StrEnum("NotificationChannel", "sms push in_app")
+NotificationSource = enum.StrEnum("NotificationSource", "system admin")
 
 
 class Notification(CreatedAt, Base):

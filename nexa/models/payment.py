@@ -11,28 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, str_enum
 
-
-class TransactionType(enum.StrEnum):
-    prepaid_recharge = "prepaid_recharge"
-    postpaid_bill_payment = "postpaid_bill_payment"
-    topup_purchase = "topup_purchase"
-
-
-class DiscountType(enum.StrEnum):
-    offer = "offer"
-    referral = "referral"
-
-
-class PaymentMethod(enum.StrEnum):
-    credit_card = "credit_card"
-    debit_card = "debit_card"
-    net_banking = "net_banking"
-    upi = "upi"
-
-
-class PaymentStatus(enum.StrEnum):
-    success = "success"
-    failed = "failed"
+TransactionType = enum.StrEnum(
+    "TransactionType", "prepaid_recharge postpaid_bill_payment topup_purchase"
+)
+DiscountType = enum.StrEnum("DiscountType", "offer referral")
+PaymentMethod = enum.StrEnum("PaymentMethod", "credit_card debit_card net_banking upi")
+PaymentStatus = enum.StrEnum("PaymentStatus", "success failed")
 
 
 class Transaction(Base):

@@ -20,22 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, CreatedAt, Timestamps, str_enum
 
-
-class PostpaidStatus(enum.StrEnum):
-    active = "active"
-    suspended = "suspended"
-    cancelled = "cancelled"
-
-
-class AddonStatus(enum.StrEnum):
-    active = "active"
-    expired = "expired"
-    fully_used = "fully_used"
-
-
-class BillStatus(enum.StrEnum):
-    unpaid = "unpaid"
-    paid = "paid"
+PostpaidStatus = enum.StrEnum("PostpaidStatus", "active suspended cancelled")
 
 
 class PostpaidActivation(Timestamps, Base):
@@ -82,6 +67,9 @@ class PostpaidActivation(Timestamps, Base):
     )
 
 
+BillStatus = enum.StrEnum("BillStatus", "unpaid paid")
+
+
 class PostpaidBill(CreatedAt, Base):
     """One closed billing cycle: base amount plus that cycle's add-ons (its line items)."""
 
@@ -112,6 +100,9 @@ class PostpaidBill(CreatedAt, Base):
             "ix_postpaid_bill_unpaid_due", "due_date", postgresql_where=text("status = 'unpaid'")
         ),
     )
+
+
+AddonStatus = enum.StrEnum("AddonStatus", "active expired fully_used")
 
 
 class PostpaidDataAddon(CreatedAt, Base):

@@ -44,7 +44,7 @@ class Subscription(Timestamps, Base):
     __tablename__ = "subscription"
 
     subscription_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    # the registered customer whose number this is, else the payer
+    # the registered customer whose number this is, else the payer (docs/decisions.md#line-owner)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.customer_id"), nullable=False)
     phone_number: Mapped[str] = mapped_column(ForeignKey("line.phone_number"), nullable=False)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.plan_id"), nullable=False)

@@ -22,21 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nexa.models.base import Base, CreatedAt, str_enum
 
-
-class ReferralStatus(enum.StrEnum):
-    pending = "pending"
-    completed = "completed"
-    expired = "expired"
-
-
-class ReferralApplicationStatus(enum.StrEnum):
-    pending = "pending"
-    completed = "completed"
-
-
-class VoucherRole(enum.StrEnum):
-    referee = "referee"
-    referrer = "referrer"
+ReferralStatus = enum.StrEnum("ReferralStatus", "pending completed expired")
+ReferralApplicationStatus = enum.StrEnum("ReferralApplicationStatus", "pending completed")
+VoucherRole = enum.StrEnum("VoucherRole", "referee referrer")
 
 
 class ReferralProgram(CreatedAt, Base):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.auth.dependencies import CurrentCustomer
 from nexa.core.db import SessionDep
@@ -31,6 +33,21 @@ ActivationQuery = Annotated[
 ]
 PLANS, ACTIVATIONS = "View Postpaid Plans & Addons", "Postpaid Activations"
 BILLING, SECONDARY = "Postpaid Billing", "Postpaid - Secondary Numbers"
+ActivationRead = Callable[[AsyncSession, CurrentCustomer, int | None], Awaitable[object]]
+
+
+def _activation_view(
+    path: str, name: str, read: ActivationRead, response_model: Any, tag: str, doc: str = ""
+) -> None:
+    """GET `path` (named `name`, its operation id): what `read` tells of one of the caller's
+    activations, the one `?activation_id` names when they own several."""
+
+    async def view(
+        customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
+    ) -> object:
+        return await read(db, customer, activation_id)
+
+    router.get(path, response_model=response_model, tags=[tag], name=name, description=doc)(view)
 
 
 @router.get("/plans", response_model=list[PostpaidPlanResponse], tags=[PLANS])
@@ -40,11 +57,7 @@ async def get_postpaid_plans(
     return await activations.list_plans(db, plan_id)
 
 
-@router.get("/usage", response_model=PostpaidUsageResponse, tags=[PLANS])
-async def get_data_usage(
-    customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
-) -> PostpaidUsageResponse:
-    return await activations.usage(db, customer, activation_id)
+_activation_view("/usage", "get_data_usage", activations.usage, PostpaidUsageResponse, PLANS)
 
 
 @router.get("/addon-plans", response_model=list[PostpaidPlanResponse], tags=[PLANS])
@@ -65,11 +78,9 @@ async def purchase_data_addon(
     return await billing.purchase_addon(db, customer, data, idempotency_key)
 
 
-@router.get("/addons", response_model=list[DataAddonResponse], tags=[PLANS])
-async def get_active_data_addons(
-    customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
-) -> list[DataAddonResponse]:
-    return await billing.active_addons(db, customer, activation_id)
+_activation_view(
+    "/addons", "get_active_data_addons", billing.active_addons, list[DataAddonResponse], PLANS
+)
 
 
 @router.post("/activate", response_model=PostpaidActivationResponse, tags=[ACTIVATIONS])
@@ -90,20 +101,22 @@ async def get_customer_postpaid_activations(
     return await activations.my_activations(db, customer)
 
 
-@router.get("/bill", response_model=PostpaidBillResponse, tags=[BILLING])
-async def get_postpaid_bill(
-    customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
-) -> PostpaidBillResponse:
-    """The oldest unpaid bill, or the running estimate of the current cycle."""
-    return await billing.current_bill(db, customer, activation_id)
-
-
-@router.get("/bills", response_model=list[PostpaidBillResponse], tags=[BILLING])
-async def get_postpaid_bills(
-    customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
-) -> list[PostpaidBillResponse]:
-    """Every bill of the activation, newest first."""
-    return await billing.bill_history(db, customer, activation_id)
+_activation_view(
+    "/bill",
+    "get_postpaid_bill",
+    billing.current_bill,
+    PostpaidBillResponse,
+    BILLING,
+    "The oldest unpaid bill, or the running estimate of the current cycle.",
+)
+_activation_view(
+    "/bills",
+    "get_postpaid_bills",
+    billing.bill_history,
+    list[PostpaidBillResponse],
+    BILLING,
+    "Every bill of the activation, newest first.",
+)
 
 
 @router.post("/pay-bill", response_model=BillPaymentResponse, tags=[BILLING])
@@ -117,11 +130,13 @@ async def pay_postpaid_bill(
     return await billing.pay_bills(db, customer, data, idempotency_key)
 
 
-@router.get("/secondary-numbers", response_model=list[SecondaryNumberResponse], tags=[SECONDARY])
-async def get_secondary_numbers(
-    customer: CurrentCustomer, db: SessionDep, activation_id: ActivationQuery = None
-) -> list[SecondaryNumberResponse]:
-    return await family.list_secondaries(db, customer, activation_id)
+_activation_view(
+    "/secondary-numbers",
+    "get_secondary_numbers",
+    family.list_secondaries,
+    list[SecondaryNumberResponse],
+    SECONDARY,
+)
 
 
 @router.post("/secondary-numbers", response_model=SecondaryNumberResponse, tags=[SECONDARY])

@@ -1,22 +1,14 @@
 """job queue: Procrastinate's schema
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28 18:00:00
-
 Applies the schema shipped with the pinned Procrastinate release. A later
 Procrastinate upgrade adds a migration that runs its own SQL migration files.
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 from procrastinate.schema import SchemaManager
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 def _execute_raw(sql: str) -> None:

@@ -1,24 +1,25 @@
-"""postpaid activations, bills, add-ons, secondary numbers
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-28 18:34:05.202667
-"""
-
-from collections.abc import Sequence
+"""postpaid activations, bills, add-ons, secondary numbers"""
 
 import sqlalchemy as sa
-from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from nexa.migrations.helpers import (
+    MONEY,
+    create_table,
+    created_at,
+    drop_tables,
+    enum,
+    partial_index,
+    timestamps,
+)
+
+revision = "0005"
+down_revision = "0004"
+
+ACTIVATION = "postpaid_activation.activation_id"
 
 
 def upgrade() -> None:
-
-    op.create_table(
+    create_table(
         "postpaid_activation",
         sa.Column("activation_id", sa.BigInteger(), nullable=False),
         sa.Column("customer_id", sa.BigInteger(), nullable=False),
@@ -26,172 +27,90 @@ def upgrade() -> None:
         sa.Column("primary_number", sa.String(length=20), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "active",
-                "suspended",
-                "cancelled",
-                name="postpaid_status",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
+            enum("postpaid_status", "active", "suspended", "cancelled"),
             server_default="active",
             nullable=False,
         ),
         sa.Column("billing_cycle_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("billing_cycle_end", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("base_amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("base_amount", MONEY, nullable=False),
         sa.Column("base_data_allowance_mb", sa.BigInteger(), nullable=False),
         sa.Column("base_balance_mb", sa.BigInteger(), nullable=False),
         sa.Column("data_used_mb", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column(
-            "total_amount_due",
-            sa.Numeric(precision=12, scale=2),
-            server_default="0",
-            nullable=False,
-        ),
+        sa.Column("total_amount_due", MONEY, server_default="0", nullable=False),
         sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=True
-        ),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "base_amount >= 0", name=op.f("ck_postpaid_activation_base_amount_not_negative")
-        ),
-        sa.CheckConstraint(
-            "base_balance_mb >= 0", name=op.f("ck_postpaid_activation_balance_not_negative")
-        ),
-        sa.CheckConstraint(
-            "billing_cycle_end > billing_cycle_start",
-            name=op.f("ck_postpaid_activation_cycle_ordered"),
-        ),
-        sa.CheckConstraint(
-            "total_amount_due >= 0", name=op.f("ck_postpaid_activation_due_not_negative")
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customer.customer_id"],
-            name=op.f("fk_postpaid_activation_customer_id_customer"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plan.plan_id"], name=op.f("fk_postpaid_activation_plan_id_plan")
-        ),
-        sa.ForeignKeyConstraint(
-            ["primary_number"],
-            ["line.phone_number"],
-            name=op.f("fk_postpaid_activation_primary_number_line"),
-        ),
-        sa.PrimaryKeyConstraint("activation_id", name=op.f("pk_postpaid_activation")),
+        *timestamps(),
+        checks={
+            "base_amount_not_negative": "base_amount >= 0",
+            "balance_not_negative": "base_balance_mb >= 0",
+            "cycle_ordered": "billing_cycle_end > billing_cycle_start",
+            "due_not_negative": "total_amount_due >= 0",
+        },
+        foreign_keys={
+            "customer_id": "customer.customer_id",
+            "plan_id": "plan.plan_id",
+            "primary_number": "line.phone_number",
+        },
+        indexes=[
+            partial_index(
+                "uq_postpaid_activation_one_per_number",
+                "primary_number",
+                where="status IN ('active', 'suspended')",
+                unique=True,
+            ),
+            sa.Index("ix_postpaid_activation_customer", "customer_id"),
+            sa.Index("ix_postpaid_activation_cycle_end", "status", "billing_cycle_end"),
+            sa.Index("ix_postpaid_activation_plan_id", "plan_id"),
+        ],
     )
-    op.create_index(
-        "ix_postpaid_activation_customer", "postpaid_activation", ["customer_id"], unique=False
-    )
-    op.create_index(
-        "ix_postpaid_activation_cycle_end",
-        "postpaid_activation",
-        ["status", "billing_cycle_end"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_postpaid_activation_plan_id", "postpaid_activation", ["plan_id"], unique=False
-    )
-    op.create_index(
-        "uq_postpaid_activation_one_per_number",
-        "postpaid_activation",
-        ["primary_number"],
-        unique=True,
-        postgresql_where=sa.text("status IN ('active', 'suspended')"),
-    )
-    op.create_table(
+    create_table(
         "postpaid_secondary_number",
         sa.Column("secondary_id", sa.BigInteger(), nullable=False),
         sa.Column("activation_id", sa.BigInteger(), nullable=False),
         sa.Column("phone_number", sa.String(length=20), nullable=False),
         sa.Column("added_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["activation_id"],
-            ["postpaid_activation.activation_id"],
-            name=op.f("fk_postpaid_secondary_number_activation_id_postpaid_activation"),
-        ),
-        sa.PrimaryKeyConstraint("secondary_id", name=op.f("pk_postpaid_secondary_number")),
+        foreign_keys={"activation_id": ACTIVATION},
+        indexes=[
+            partial_index(
+                "uq_postpaid_secondary_number_phone",
+                "phone_number",
+                where="removed_at IS NULL",
+                unique=True,
+            ),
+            sa.Index("ix_postpaid_secondary_number_activation", "activation_id"),
+        ],
     )
-    op.create_index(
-        "ix_postpaid_secondary_number_activation",
-        "postpaid_secondary_number",
-        ["activation_id"],
-        unique=False,
-    )
-    op.create_index(
-        "uq_postpaid_secondary_number_phone",
-        "postpaid_secondary_number",
-        ["phone_number"],
-        unique=True,
-        postgresql_where=sa.text("removed_at IS NULL"),
-    )
-    op.create_table(
+    create_table(
         "postpaid_bill",
         sa.Column("bill_id", sa.BigInteger(), nullable=False),
         sa.Column("activation_id", sa.BigInteger(), nullable=False),
         sa.Column("cycle_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cycle_end", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("base_amount", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("addon_charges", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("total_amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("base_amount", MONEY, nullable=False),
+        sa.Column("addon_charges", MONEY, nullable=False),
+        sa.Column("total_amount", MONEY, nullable=False),
         sa.Column("due_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "unpaid",
-                "paid",
-                name="bill_status",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
+            enum("bill_status", "unpaid", "paid"),
             server_default="unpaid",
             nullable=False,
         ),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("paid_transaction_id", sa.BigInteger(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "total_amount = base_amount + addon_charges",
-            name=op.f("ck_postpaid_bill_total_adds_up"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["activation_id"],
-            ["postpaid_activation.activation_id"],
-            name=op.f("fk_postpaid_bill_activation_id_postpaid_activation"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["paid_transaction_id"],
-            ["transaction.transaction_id"],
-            name=op.f("fk_postpaid_bill_paid_transaction_id_transaction"),
-        ),
-        sa.PrimaryKeyConstraint("bill_id", name=op.f("pk_postpaid_bill")),
+        created_at(),
+        checks={"total_adds_up": "total_amount = base_amount + addon_charges"},
+        foreign_keys={
+            "activation_id": ACTIVATION,
+            "paid_transaction_id": "transaction.transaction_id",
+        },
+        indexes=[
+            partial_index("ix_postpaid_bill_unpaid_due", "due_date", where="status = 'unpaid'"),
+            sa.Index("uq_postpaid_bill_cycle", "activation_id", "cycle_start", unique=True),
+        ],
     )
-    op.create_index(
-        "ix_postpaid_bill_unpaid_due",
-        "postpaid_bill",
-        ["due_date"],
-        unique=False,
-        postgresql_where=sa.text("status = 'unpaid'"),
-    )
-    op.create_index(
-        "uq_postpaid_bill_cycle", "postpaid_bill", ["activation_id", "cycle_start"], unique=True
-    )
-    op.create_table(
+    create_table(
         "postpaid_data_addon",
         sa.Column("addon_id", sa.BigInteger(), nullable=False),
         sa.Column("activation_id", sa.BigInteger(), nullable=False),
@@ -199,88 +118,34 @@ def upgrade() -> None:
         sa.Column("addon_name", sa.String(length=255), nullable=False),
         sa.Column("data_amount_mb", sa.BigInteger(), nullable=False),
         sa.Column("data_remaining_mb", sa.BigInteger(), nullable=False),
-        sa.Column("addon_price", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("addon_price", MONEY, nullable=False),
         sa.Column("purchased_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "active",
-                "expired",
-                "fully_used",
-                name="addon_status",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
+            enum("addon_status", "active", "expired", "fully_used"),
             server_default="active",
             nullable=False,
         ),
         sa.Column("bill_id", sa.BigInteger(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "addon_price >= 0", name=op.f("ck_postpaid_data_addon_price_not_negative")
-        ),
-        sa.CheckConstraint(
-            "data_remaining_mb BETWEEN 0 AND data_amount_mb",
-            name=op.f("ck_postpaid_data_addon_remaining_range"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["activation_id"],
-            ["postpaid_activation.activation_id"],
-            name=op.f("fk_postpaid_data_addon_activation_id_postpaid_activation"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["bill_id"],
-            ["postpaid_bill.bill_id"],
-            name=op.f("fk_postpaid_data_addon_bill_id_postpaid_bill"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plan.plan_id"], name=op.f("fk_postpaid_data_addon_plan_id_plan")
-        ),
-        sa.PrimaryKeyConstraint("addon_id", name=op.f("pk_postpaid_data_addon")),
-    )
-    op.create_index(
-        "ix_postpaid_data_addon_activation",
-        "postpaid_data_addon",
-        ["activation_id", "status"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_postpaid_data_addon_bill_id", "postpaid_data_addon", ["bill_id"], unique=False
+        created_at(),
+        checks={
+            "price_not_negative": "addon_price >= 0",
+            "remaining_range": "data_remaining_mb BETWEEN 0 AND data_amount_mb",
+        },
+        foreign_keys={
+            "activation_id": ACTIVATION,
+            "bill_id": "postpaid_bill.bill_id",
+            "plan_id": "plan.plan_id",
+        },
+        indexes=[
+            sa.Index("ix_postpaid_data_addon_activation", "activation_id", "status"),
+            sa.Index("ix_postpaid_data_addon_bill_id", "bill_id"),
+        ],
     )
 
 
 def downgrade() -> None:
-
-    op.drop_index("ix_postpaid_data_addon_bill_id", table_name="postpaid_data_addon")
-    op.drop_index("ix_postpaid_data_addon_activation", table_name="postpaid_data_addon")
-    op.drop_table("postpaid_data_addon")
-    op.drop_index("uq_postpaid_bill_cycle", table_name="postpaid_bill")
-    op.drop_index(
-        "ix_postpaid_bill_unpaid_due",
-        table_name="postpaid_bill",
-        postgresql_where=sa.text("status = 'unpaid'"),
+    drop_tables(
+        "postpaid_data_addon", "postpaid_bill", "postpaid_secondary_number", "postpaid_activation"
     )
-    op.drop_table("postpaid_bill")
-    op.drop_index(
-        "uq_postpaid_secondary_number_phone",
-        table_name="postpaid_secondary_number",
-        postgresql_where=sa.text("removed_at IS NULL"),
-    )
-    op.drop_index("ix_postpaid_secondary_number_activation", table_name="postpaid_secondary_number")
-    op.drop_table("postpaid_secondary_number")
-    op.drop_index(
-        "uq_postpaid_activation_one_per_number",
-        table_name="postpaid_activation",
-        postgresql_where=sa.text("status IN ('active', 'suspended')"),
-    )
-    op.drop_index("ix_postpaid_activation_plan_id", table_name="postpaid_activation")
-    op.drop_index("ix_postpaid_activation_cycle_end", table_name="postpaid_activation")
-    op.drop_index("ix_postpaid_activation_customer", table_name="postpaid_activation")
-    op.drop_table("postpaid_activation")

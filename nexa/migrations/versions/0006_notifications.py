@@ -1,96 +1,44 @@
-"""notification delivery, preferences, broadcasts, LISTEN/NOTIFY trigger
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-28 18:41:18.186777
-"""
-
-from collections.abc import Sequence
+"""notification delivery, preferences, broadcasts, LISTEN/NOTIFY trigger"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from nexa.migrations.helpers import (
+    create_table,
+    created_at,
+    notification_channel,
+    notification_type,
+)
+
+revision = "0006"
+down_revision = "0005"
 
 
 def upgrade() -> None:
-
-    op.create_table(
+    create_table(
         "notification_broadcast",
         sa.Column("broadcast_id", sa.BigInteger(), nullable=False),
         sa.Column("admin_id", sa.BigInteger(), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column(
-            "type",
-            sa.Enum(
-                "low_balance",
-                "plan_expiry",
-                "promotional",
-                "payment_success",
-                "payment_failure",
-                "postpaid_due_date",
-                "referral_bonus",
-                "inactivity_warning",
-                "plan_queued",
-                "plan_activated",
-                "data_exhausted",
-                "addon_offered",
-                "topup_activated",
-                "topup_exhausted",
-                "daily_limit_reached",
-                name="broadcast_notification_type",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
-            nullable=False,
-        ),
-        sa.Column(
-            "channel",
-            sa.Enum(
-                "sms",
-                "push",
-                "in_app",
-                name="broadcast_channel",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
-            nullable=False,
-        ),
+        sa.Column("type", notification_type("broadcast_notification_type"), nullable=False),
+        sa.Column("channel", notification_channel("broadcast_channel"), nullable=False),
         sa.Column("status", sa.String(length=20), server_default="queued", nullable=False),
         sa.Column("target_count", sa.Integer(), nullable=False),
         sa.Column("created_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("last_customer_id", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["admin_id"], ["admin.admin_id"], name=op.f("fk_notification_broadcast_admin_id_admin")
-        ),
-        sa.PrimaryKeyConstraint("broadcast_id", name=op.f("pk_notification_broadcast")),
+        created_at(),
+        foreign_keys={"admin_id": "admin.admin_id"},
     )
-    op.create_table(
+    create_table(
         "notification_preference",
         sa.Column("customer_id", sa.BigInteger(), nullable=False),
         sa.Column("promotional_sms", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("promotional_push", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("promotional_in_app", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customer.customer_id"],
-            name=op.f("fk_notification_preference_customer_id_customer"),
-        ),
-        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_notification_preference")),
+        foreign_keys={"customer_id": "customer.customer_id"},
     )
     op.add_column(
         "notification", sa.Column("attempts", sa.Integer(), server_default="0", nullable=False)

@@ -1,19 +1,10 @@
-"""customer status note
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-11-28 19:20:40.678422
-"""
-
-from collections.abc import Sequence
+"""customer status note"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0007"
+down_revision = "0006"
 
 
 def upgrade() -> None:

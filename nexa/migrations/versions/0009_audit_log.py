@@ -1,20 +1,13 @@
-"""admin audit log; daily sales summary for analytics
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-29 02:00:00
-"""
-
-from collections.abc import Sequence
+"""admin audit log; daily sales summary for analytics"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0009"
-down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from nexa.migrations.helpers import create_table
+
+revision = "0009"
+down_revision = "0008"
 
 
 # Any insert, change or delete of a transaction dated inside the summarized days (a restore,
@@ -50,7 +43,7 @@ CREATE TRIGGER transaction_summary_truncate AFTER TRUNCATE ON transaction
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "transaction_summary",
         sa.Column("business_day", sa.Date(), nullable=False),
         sa.Column("plan_id", sa.BigInteger(), nullable=False),
@@ -58,25 +51,18 @@ def upgrade() -> None:
         sa.Column("payment_status", sa.String(length=20), nullable=False),
         sa.Column("transactions", sa.BigInteger(), nullable=False),
         sa.Column("amount", sa.Numeric(precision=16, scale=2), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "business_day",
-            "plan_id",
-            "transaction_type",
-            "payment_status",
-            name=op.f("pk_transaction_summary"),
-        ),
+        primary_key=("business_day", "plan_id", "transaction_type", "payment_status"),
     )
-    op.create_table(
+    create_table(
         "transaction_summary_state",
         sa.Column("state_id", sa.Integer(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("summarized_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("state_id = 1", name=op.f("ck_transaction_summary_state_single_row")),
-        sa.PrimaryKeyConstraint("state_id", name=op.f("pk_transaction_summary_state")),
+        checks={"single_row": "state_id = 1"},
     )
     op.execute(SUMMARY_GUARD)
-    op.create_table(
+    create_table(
         "audit_log",
         sa.Column("audit_id", sa.BigInteger(), nullable=False),
         sa.Column("admin_id", sa.BigInteger(), nullable=False),
@@ -89,12 +75,13 @@ def upgrade() -> None:
         sa.Column("after", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("audit_id", name=op.f("pk_audit_log")),
+        indexes=[
+            sa.Index("ix_audit_log_created_at", "created_at"),
+            sa.Index("ix_audit_log_admin_created", "admin_id", "created_at"),
+            sa.Index("ix_audit_log_action_created", "action", "created_at"),
+            sa.Index("ix_audit_log_target", "target_type", "target_id", "created_at"),
+        ],
     )
-    op.create_index("ix_audit_log_created_at", "audit_log", ["created_at"])
-    op.create_index("ix_audit_log_admin_created", "audit_log", ["admin_id", "created_at"])
-    op.create_index("ix_audit_log_action_created", "audit_log", ["action", "created_at"])
-    op.create_index("ix_audit_log_target", "audit_log", ["target_type", "target_id", "created_at"])
 
 
 def downgrade() -> None:

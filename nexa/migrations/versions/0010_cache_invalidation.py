@@ -1,18 +1,9 @@
-"""NOTIFY triggers that keep the in-process session and catalogue caches fresh
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-11-29 02:40:00
-"""
-
-from collections.abc import Sequence
+"""NOTIFY triggers that keep the in-process session and catalogue caches fresh"""
 
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0010"
+down_revision = "0009"
 
 # payloads on nexa_auth_changed: s:<session id>, c:<customer id>, a:<admin id>
 AUTH_FUNCTIONS = """

@@ -1,18 +1,9 @@
-"""NOTIFY trigger that keeps the in-process test clock offset fresh
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-11-29 12:00:00
-"""
-
-from collections.abc import Sequence
+"""NOTIFY trigger that keeps the in-process test clock offset fresh"""
 
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0011"
+down_revision = "0010"
 
 # a statement trigger, so that a restore (row triggers paused, TRUNCATE then COPY) announces too
 UPGRADE = """

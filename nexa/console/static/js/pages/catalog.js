@@ -79,6 +79,26 @@ function planDialog(categories, plan, reload) {
   });
 }
 
+/** A row's Delete button: asks first, then deletes `path` and reloads. `noun`: "Plan", "Offer". */
+function deleteButton(noun, name, path, message, reload) {
+  const what = noun.toLowerCase();
+  return button(
+    'Delete',
+    () =>
+      confirmAction({
+        title: `Delete ${what} “${name}”?`,
+        message,
+        confirmText: `Delete ${what}`,
+        action: async () => {
+          await api.del(path);
+          await reload();
+          flash(`${noun} “${name}” deleted.`, 'ok');
+        },
+      }),
+    { kind: 'small-danger', dataset: { action: 'delete' } },
+  );
+}
+
 function planActions(plan, categories, reload) {
   const id = plan.plan_id;
   const toggle = plan.status === 'active' ? 'deactivate' : 'activate';
@@ -96,21 +116,7 @@ function planActions(plan, categories, reload) {
         }),
       { kind: 'small', dataset: { action: toggle } },
     ),
-    button(
-      'Delete',
-      () =>
-        confirmAction({
-          title: `Delete plan “${plan.plan_name}”?`,
-          message: 'The plan leaves the catalogue; past purchases keep their history.',
-          confirmText: 'Delete plan',
-          action: async () => {
-            await api.del(`/admin/plans/${id}`);
-            await reload();
-            flash(`Plan “${plan.plan_name}” deleted.`, 'ok');
-          },
-        }),
-      { kind: 'small-danger', dataset: { action: 'delete' } },
-    ),
+    deleteButton('Plan', plan.plan_name, `/admin/plans/${id}`, 'The plan leaves the catalogue; past purchases keep their history.', reload),
   );
 }
 
@@ -207,23 +213,7 @@ function offerActions(offer, plans, reload) {
       }),
     );
   }
-  actions.push(
-    button(
-      'Delete',
-      () =>
-        confirmAction({
-          title: `Delete offer “${offer.offer_name}”?`,
-          message: 'Customers can no longer use it; past purchases keep their history.',
-          confirmText: 'Delete offer',
-          action: async () => {
-            await api.del(`/admin/offers/${id}`);
-            await reload();
-            flash(`Offer “${offer.offer_name}” deleted.`, 'ok');
-          },
-        }),
-      { kind: 'small-danger', dataset: { action: 'delete' } },
-    ),
-  );
+  actions.push(deleteButton('Offer', offer.offer_name, `/admin/offers/${id}`, 'Customers can no longer use it; past purchases keep their history.', reload));
   return h('div', { class: 'row-actions' }, actions);
 }
 

@@ -26,6 +26,22 @@ function figures(sales, testPrefix, activeSubscriptions) {
   );
 }
 
+const chartCard = (...children) => h('div', { class: 'chart-card' }, ...children);
+
+/** A card charting whole numbers by day: each series plots the row field it names. */
+function countChart({ id, title, rows, series, tooltip, emptyText }) {
+  return chartCard(
+    timeChart({
+      id,
+      title,
+      labels: rows.map((row) => row.date),
+      series: series.map(({ field, ...options }) => ({ ...options, values: rows.map((row) => row[field]), format: countAxis, integer: true })),
+      tooltip: (index) => tooltip(rows[index]),
+      emptyText,
+    }),
+  );
+}
+
 async function settle(promise) {
   try {
     return { value: await promise };
@@ -82,10 +98,9 @@ export default {
     const periodSwitch = select('period', [['daily', 'Daily'], ['weekly', 'Weekly'], ['monthly', 'Monthly']], { value: revenuePeriod, id: 'revenue-period', 'aria-label': 'Revenue period' });
     periodSwitch.addEventListener('change', () => context.navigate('dashboard', { days, period: periodSwitch.value }));
     const revenueRows = revenue.value || [];
+    const planRows = plans.value || [];
     charts.append(
-      h(
-        'div',
-        { class: 'chart-card' },
+      chartCard(
         h('div', { class: 'chart-tools' }, periodSwitch),
         timeChart({
           id: 'chart-revenue',
@@ -96,51 +111,29 @@ export default {
           emptyText: 'No sales in this period.',
         }),
       ),
-    );
-
-    const growthRows = growth.value || [];
-    charts.append(
-      h(
-        'div',
-        { class: 'chart-card' },
-        timeChart({
-          id: 'chart-growth',
-          title: 'Customer growth',
-          labels: growthRows.map((row) => row.date),
-          series: [
-            { name: 'New customers', values: growthRows.map((row) => row.new_customers), format: countAxis, color: 1, integer: true },
-            { name: 'All customers', values: growthRows.map((row) => row.total_customers), kind: 'line', axis: 'right', format: countAxis, color: 0, integer: true },
-          ],
-          tooltip: (index) => `(growth ${growthRows[index].growth})`,
-          emptyText: 'No customers yet.',
-        }),
-      ),
-    );
-
-    const referralRows = referrals.value || [];
-    charts.append(
-      h(
-        'div',
-        { class: 'chart-card' },
-        timeChart({
-          id: 'chart-referrals',
-          title: 'Referral trend',
-          labels: referralRows.map((row) => row.date),
-          series: [
-            { name: 'New referral codes', values: referralRows.map((row) => row.new_referrals), format: countAxis, color: 2, integer: true },
-            { name: 'Completed', values: referralRows.map((row) => row.successful_referrals), format: countAxis, color: 1, integer: true },
-          ],
-          tooltip: (index) => `(success ${referralRows[index].success_rate})`,
-          emptyText: 'No referrals in this period.',
-        }),
-      ),
-    );
-
-    const planRows = plans.value || [];
-    charts.append(
-      h(
-        'div',
-        { class: 'chart-card' },
+      countChart({
+        id: 'chart-growth',
+        title: 'Customer growth',
+        rows: growth.value || [],
+        series: [
+          { name: 'New customers', field: 'new_customers', color: 1 },
+          { name: 'All customers', field: 'total_customers', kind: 'line', axis: 'right', color: 0 },
+        ],
+        tooltip: (row) => `(growth ${row.growth})`,
+        emptyText: 'No customers yet.',
+      }),
+      countChart({
+        id: 'chart-referrals',
+        title: 'Referral trend',
+        rows: referrals.value || [],
+        series: [
+          { name: 'New referral codes', field: 'new_referrals', color: 2 },
+          { name: 'Completed', field: 'successful_referrals', color: 1 },
+        ],
+        tooltip: (row) => `(success ${row.success_rate})`,
+        emptyText: 'No referrals in this period.',
+      }),
+      chartCard(
         barList({
           id: 'chart-plans',
           title: 'Plan performance: revenue of the 10 best-selling plans (all time)',
