@@ -198,3 +198,21 @@ async def test_jobs_on_the_worker_loop_read_the_database_and_leave_the_listener_
     with clock_reads() as reads:
         await clock.refresh(db)
     assert reads == []
+
+
+async def test_development_recharges_do_not_query_the_clock_either(
+    committing_client: httpx.AsyncClient, customer_headers: dict[str, str]
+) -> None:
+    """The purchase path, its after-commit delivery wake-up included, reads no clock row."""
+    plans = (await committing_client.get("/customer/plans", headers=customer_headers)).json()
+    body = {"recipient_phone_number": "", "plan_id": plans[0]["plan_id"], "payment_method": "upi"}
+    me = (await committing_client.get("/customer/profile", headers=customer_headers)).json()
+    body["recipient_phone_number"] = me["phone_number"]
+    with clock_reads() as reads:
+        for _ in range(3):
+            bought = await committing_client.post(
+                "/customer/recharge", json=body, headers=customer_headers
+            )
+            assert bought.status_code == 200, bought.text
+        await asyncio.sleep(0.2)  # the delivery wake-ups run after commit
+    assert reads == []
