@@ -110,27 +110,36 @@ async def active_addons(
 # --- bills and payment ------------------------------------------------------------------------
 
 
-async def _bill_response(db: AsyncSession, bill: PostpaidBill) -> PostpaidBillResponse:
-    addons = await PostpaidRepository(db).addons_of_bill(bill.bill_id)
-    return PostpaidBillResponse(
-        activation_id=bill.activation_id,
-        bill_id=bill.bill_id,
-        status=bill.status,
-        billing_cycle_start=bill.cycle_start,
-        billing_cycle_end=bill.cycle_end,
-        base_amount=bill.base_amount,
-        addon_charges=bill.addon_charges,
-        total_amount_due=bill.total_amount,
-        due_date=bill.due_date,
-        paid_at=bill.paid_at,
-        line_items=[
-            BillLineItem(description="Monthly plan", amount=bill.base_amount),
-            *(
-                BillLineItem(description=f"Add-on: {a.addon_name}", amount=a.addon_price)
-                for a in addons
-            ),
-        ],
-    )
+def _line_items(base_amount: Decimal, addons: list[PostpaidDataAddon]) -> list[BillLineItem]:
+    return [
+        BillLineItem(description="Monthly plan", amount=base_amount),
+        *(
+            BillLineItem(description=f"Add-on: {a.addon_name}", amount=a.addon_price)
+            for a in addons
+        ),
+    ]
+
+
+async def _bill_responses(
+    db: AsyncSession, bills: list[PostpaidBill]
+) -> list[PostpaidBillResponse]:
+    addons = await PostpaidRepository(db).addons_of_bills([bill.bill_id for bill in bills])
+    return [
+        PostpaidBillResponse(
+            activation_id=bill.activation_id,
+            bill_id=bill.bill_id,
+            status=bill.status,
+            billing_cycle_start=bill.cycle_start,
+            billing_cycle_end=bill.cycle_end,
+            base_amount=bill.base_amount,
+            addon_charges=bill.addon_charges,
+            total_amount_due=bill.total_amount,
+            due_date=bill.due_date,
+            paid_at=bill.paid_at,
+            line_items=_line_items(bill.base_amount, addons[bill.bill_id]),
+        )
+        for bill in bills
+    ]
 
 
 async def current_bill(
@@ -141,7 +150,7 @@ async def current_bill(
     repository = PostpaidRepository(db)
     unpaid = await repository.bills(activation.activation_id, unpaid_only=True)
     if unpaid:
-        return await _bill_response(db, unpaid[0])
+        return (await _bill_responses(db, unpaid[:1]))[0]
     addons = await repository.unbilled_addons(activation.activation_id)
     charges = sum((a.addon_price for a in addons), Decimal("0.00"))
     return PostpaidBillResponse(
@@ -153,13 +162,7 @@ async def current_bill(
         total_amount_due=activation.base_amount + charges,
         due_date=activation.billing_cycle_end + activations.grace_period(),
         is_estimate=True,
-        line_items=[
-            BillLineItem(description="Monthly plan", amount=activation.base_amount),
-            *(
-                BillLineItem(description=f"Add-on: {a.addon_name}", amount=a.addon_price)
-                for a in addons
-            ),
-        ],
+        line_items=_line_items(activation.base_amount, addons),
     )
 
 
@@ -168,7 +171,7 @@ async def bill_history(
 ) -> list[PostpaidBillResponse]:
     activation = await activations.viewable_activation(db, customer, activation_id)
     bills = await PostpaidRepository(db).bills(activation.activation_id)
-    return [await _bill_response(db, bill) for bill in reversed(bills)]
+    return await _bill_responses(db, list(reversed(bills)))
 
 
 class NothingDue(BadRequest, code="nothing_due"): ...

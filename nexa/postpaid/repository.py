@@ -210,13 +210,17 @@ class PostpaidRepository(Repository[PostpaidActivation]):
             query = query.with_for_update()
         return list((await self.session.execute(query)).scalars())
 
-    async def addons_of_bill(self, bill_id: int) -> list[PostpaidDataAddon]:
+    async def addons_of_bills(self, bill_ids: Sequence[int]) -> dict[int, list[PostpaidDataAddon]]:
+        """The add-ons charged on each of these bills, in purchase order (one query)."""
+        grouped: dict[int, list[PostpaidDataAddon]] = defaultdict(list)
         rows = await self.session.execute(
             select(PostpaidDataAddon)
-            .where(PostpaidDataAddon.bill_id == bill_id)
+            .where(PostpaidDataAddon.bill_id.in_(bill_ids))
             .order_by(PostpaidDataAddon.purchased_date, PostpaidDataAddon.addon_id)
         )
-        return list(rows.scalars())
+        for addon in rows.scalars():
+            grouped[addon.bill_id or 0].append(addon)
+        return grouped
 
     # --- usage --------------------------------------------------------------------------------
 
