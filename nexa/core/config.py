@@ -91,9 +91,21 @@ class Settings(BaseSettings):
     global_rate_limit: str = Field(default="1200/minute", alias="NEXA_GLOBAL_RATE_LIMIT")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="NEXA_MAX_BODY_BYTES")
     metrics_token: str | None = Field(default=None, alias="NEXA_METRICS_TOKEN")
-    payment_simulator: Literal["approve", "decline"] = Field(
+    # payments (docs/decisions.md#payment-lifecycle): which provider, and the simulator's mode
+    payment_provider: Literal["simulated", "razorpay"] = Field(
+        default="simulated", alias="NEXA_PAYMENT_PROVIDER"
+    )
+    payment_simulator: Literal["approve", "decline", "pending"] = Field(
         default="approve", alias="NEXA_PAYMENT_SIMULATOR"
     )
+    # signs the simulator's webhooks (X-Nexa-Signature); unset: its webhooks are refused
+    payment_webhook_secret: str | None = Field(default=None, alias="NEXA_PAYMENT_WEBHOOK_SECRET")
+    # a payment still pending this long is failed
+    payment_pending_hours: int = Field(default=72, ge=1, alias="NEXA_PAYMENT_PENDING_HOURS")
+    razorpay_key_id: str | None = Field(default=None, alias="NEXA_RAZORPAY_KEY_ID")
+    razorpay_key_secret: str | None = Field(default=None, alias="NEXA_RAZORPAY_KEY_SECRET")
+    razorpay_webhook_secret: str | None = Field(default=None, alias="NEXA_RAZORPAY_WEBHOOK_SECRET")
+    razorpay_api_url: str = Field(default="https://api.razorpay.com", alias="NEXA_RAZORPAY_API_URL")
     usage_feed_token: str | None = Field(default=None, alias="NEXA_USAGE_FEED_TOKEN")
     idempotency_ttl_hours: int = Field(default=24, ge=24, alias="NEXA_IDEMPOTENCY_TTL_HOURS")
     expiry_reminder_hours: int = Field(default=24, ge=1, alias="NEXA_EXPIRY_REMINDER_HOURS")

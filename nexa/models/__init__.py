@@ -28,8 +28,13 @@ from nexa.models.notification import (
 from nexa.models.operations import IdempotencyKey, TestClock
 from nexa.models.payment import (
     DiscountType,
+    Payment,
+    PaymentEvent,
     PaymentMethod,
+    PaymentRefund,
+    PaymentState,
     PaymentStatus,
+    RefundStatus,
     Transaction,
     TransactionType,
 )
@@ -84,7 +89,11 @@ __all__ = [
     "NotificationSource",
     "NotificationType",
     "Offer",
+    "Payment",
+    "PaymentEvent",
     "PaymentMethod",
+    "PaymentRefund",
+    "PaymentState",
     "PaymentStatus",
     "Plan",
     "PlanStatus",
@@ -99,6 +108,7 @@ __all__ = [
     "ReferralProgram",
     "ReferralStatus",
     "ReferralUsageLog",
+    "RefundStatus",
     "Restore",
     "ScheduleFrequency",
     "StatusReason",

@@ -12,7 +12,7 @@ NotificationType = enum.StrEnum(
     "NotificationType",
     "low_balance plan_expiry promotional payment_success payment_failure postpaid_due_date"
     " referral_bonus inactivity_warning plan_queued plan_activated data_exhausted addon_offered"
-    " topup_activated topup_exhausted daily_limit_reached",
+    " topup_activated topup_exhausted daily_limit_reached payment_refunded",
 )
 NotificationChannel = enum.StrEnum("NotificationChannel", "sms push in_app")
 NotificationSource = enum.StrEnum("NotificationSource", "system admin")
