@@ -72,6 +72,8 @@ class Payment(Timestamps, Base):
     payment_method: Mapped[PaymentMethod] = mapped_column(
         str_enum(PaymentMethod, "payment_payment_method"), nullable=False
     )
+    # what one open payment at a time may be for (e.g. "postpaid_activation:12": its bills)
+    order_ref: Mapped[str | None] = mapped_column(String(100))
     # what the owning domain needs to fulfil it (e.g. the bills paid)
     order_details: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
@@ -109,6 +111,12 @@ class Payment(Timestamps, Base):
         Index(
             "ix_payment_open",
             "next_check_at",
+            postgresql_where=text("status IN ('created', 'pending')"),
+        ),
+        Index(
+            "uq_payment_open_order_ref",
+            "order_ref",
+            unique=True,
             postgresql_where=text("status IN ('created', 'pending')"),
         ),
         Index(

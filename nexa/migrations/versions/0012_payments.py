@@ -54,6 +54,7 @@ def upgrade() -> None:
         ),
         sa.Column("amount", MONEY, nullable=False),
         sa.Column("payment_method", enum("payment_payment_method", *METHODS), nullable=False),
+        sa.Column("order_ref", sa.String(length=100), nullable=True),
         sa.Column(
             "order_details",
             postgresql.JSONB(astext_type=sa.Text()),
@@ -90,6 +91,12 @@ def upgrade() -> None:
             sa.Index("ix_payment_created_at", "created_at"),
             partial_index(
                 "ix_payment_open", "next_check_at", where="status IN ('created', 'pending')"
+            ),
+            partial_index(
+                "uq_payment_open_order_ref",
+                "order_ref",
+                where="status IN ('created', 'pending')",
+                unique=True,
             ),
             partial_index(
                 "uq_payment_provider_order",
