@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
-from nexa import health
+from nexa import health, wiring
 from nexa.admin.router import router as admin_accounts_router
 from nexa.analytics.admin_router import dashboard_router
 from nexa.analytics.admin_router import router as analytics_admin_router
@@ -29,6 +29,8 @@ from nexa.linked_account.admin_router import router as linked_admin_router
 from nexa.linked_account.router import router as linked_router
 from nexa.notification.admin_router import router as notification_admin_router
 from nexa.notification.router import router as notification_router
+from nexa.payment.admin_router import router as payment_admin_router
+from nexa.payment.router import router as payment_router
 from nexa.postpaid.admin_router import router as postpaid_admin_router
 from nexa.postpaid.router import router as postpaid_router
 from nexa.recharge.admin_router import router as usage_feed_router
@@ -52,6 +54,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     cms_router,
     linked_router,
     history_router,
+    payment_router,  # webhooks are public: each provider's signature guards them
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
@@ -69,6 +72,7 @@ ADMIN_ROUTERS = [
     dashboard_router,
     audit_admin_router,
     backup_admin_router,
+    payment_admin_router,
 ]
 
 
@@ -96,6 +100,7 @@ def add_trailing_slash_twins(router: APIRouter) -> None:
 
 
 def mount_routers(app: FastAPI) -> None:
+    wiring.wire()
     for router in PUBLIC_AND_CUSTOMER_ROUTERS:
         add_trailing_slash_twins(router)
         app.include_router(router)

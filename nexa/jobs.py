@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import procrastinate
 import structlog
 
+from nexa import wiring
 from nexa.analytics.tasks import blueprint as analytics_blueprint
 from nexa.auth.tasks import blueprint as auth_blueprint
 from nexa.backup.tasks import blueprint as backup_blueprint
@@ -22,6 +23,7 @@ from nexa.core.jobs import blueprint as core_blueprint
 from nexa.core.metrics import job_middleware
 from nexa.customer.tasks import blueprint as customer_blueprint
 from nexa.notification.tasks import blueprint as notification_blueprint
+from nexa.payment.tasks import blueprint as payment_blueprint
 from nexa.postpaid.tasks import blueprint as postpaid_blueprint
 from nexa.recharge.tasks import blueprint as recharge_blueprint
 from nexa.referral.tasks import blueprint as referral_blueprint
@@ -38,11 +40,13 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "customer": customer_blueprint,
     "backup": backup_blueprint,
     "analytics": analytics_blueprint,
+    "payment": payment_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())
 for namespace, blueprint in BLUEPRINTS.items():
     app.add_tasks_from(blueprint, namespace=namespace)
+wiring.wire()  # jobs settle payments too (webhook-less reconciliation, refunds)
 
 
 @asynccontextmanager

@@ -19,6 +19,9 @@ from nexa.models import (
     Line,
     LinkedAccount,
     Notification,
+    Payment,
+    PaymentEvent,
+    PaymentRefund,
     Plan,
     PlanType,
     PostpaidActivation,
@@ -102,6 +105,13 @@ async def purge(
             )
         )
         await db.execute(delete(Transaction).where(paid))
+        payments = select(Payment.payment_id).where(
+            or_(Payment.customer_id.in_(customers), Payment.recipient_phone_number.in_(numbers))
+        )
+        await db.execute(delete(Transaction).where(Transaction.payment_id.in_(payments)))
+        for table in (PaymentEvent, PaymentRefund):
+            await db.execute(delete(table).where(table.payment_id.in_(payments)))
+        await db.execute(delete(Payment).where(Payment.payment_id.in_(payments)))
         await db.execute(
             delete(LinkedAccount).where(LinkedAccount.primary_customer_id.in_(customers))
         )

@@ -133,13 +133,33 @@ def app() -> FastAPI:
     return create_app()
 
 
+class _OpenSavepoint:
+    """The savepoint a request is in when it ends (a checkout may have moved to a new one)."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def commit(self) -> None:
+        savepoint = self.db.get_nested_transaction()
+        if savepoint is not None:
+            await savepoint.commit()
+
+    async def rollback(self) -> None:
+        savepoint = self.db.get_nested_transaction()
+        if savepoint is not None:
+            await savepoint.rollback()
+
+
 @pytest.fixture
 async def client(app: FastAPI, db: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
     """An API client whose requests run inside the test's transaction."""
 
     async def test_session() -> AsyncIterator[AsyncSession]:
-        # each request in a savepoint: a failing request undoes its own writes only
-        async with transaction_scope(await db.begin_nested()):
+        # each request in a savepoint: a failing request undoes its own writes only. A
+        # checkout ends its steps with `commit_step`, which releases the savepoint and opens
+        # the next: the request's end settles whichever savepoint is open then.
+        await db.begin_nested()
+        async with transaction_scope(_OpenSavepoint(db)):
             await clock.refresh(db)
             yield db
 

@@ -6,6 +6,10 @@ Sales figures add two exact parts: the closed operator days already summed in
 `transaction_summary` (a job keeps it; see `refresh_summary`), and a live aggregate of
 `transaction` from where the summary stops (today, usually: an index range). With no
 summary, or one for another time zone, the live part covers everything.
+
+Refunds never change the ledger: money given back is a `payment_refund` row, counted on
+the operator day it was processed. That table is small (a refund per returned payment), so
+it is a live aggregate over its `processed_at` index, with no summary.
 """
 
 from __future__ import annotations
@@ -80,10 +84,17 @@ class PlanSales(NamedTuple):
     amount: Decimal
 
 
+class Refunds(NamedTuple):
+    refunded: Decimal
+    refunds: int
+
+
 class RevenueBucket(NamedTuple):
     bucket: datetime  # the day, ISO week or month it starts (no time zone: a calendar time)
     revenue: Decimal
     transactions: int
+    refunded: Decimal
+    refunds: int
 
 
 class GrowthRow(NamedTuple):
@@ -167,6 +178,20 @@ class AnalyticsRepository(Repository[TransactionSummary]):
             {"first": first_day, "end": end, "tz": timezone},
         )
 
+    async def refunds_between(self, start: datetime | None, end: datetime) -> Refunds:
+        """Refunds processed from `start` (None: ever) until `end`: a range of the
+        processed_at index (pending and failed refunds gave nothing back)."""
+        return await self._one(
+            Refunds._make,
+            """
+            SELECT coalesce(sum(amount), 0) AS refunded, count(*) AS refunds
+            FROM payment_refund
+            WHERE processed_at >= coalesce(CAST(:start AS timestamptz), '-infinity')
+              AND processed_at < :end AND status = 'processed'
+            """,
+            {"start": start, "end": end},
+        )
+
     async def sales_by_plan(
         self, first_day: date | None, end: datetime, timezone: str
     ) -> list[PlanSales]:
@@ -214,10 +239,21 @@ class AnalyticsRepository(Repository[TransactionSummary]):
                        sum(amount) AS revenue, sum(transactions) AS transactions
                 FROM sales WHERE payment_status = 'success'
                 GROUP BY 1
+            ), refunds AS (
+                -- by the operator day each was processed (the processed_at index)
+                SELECT date_trunc(:unit, timezone(:tz, processed_at)) AS bucket,
+                       sum(amount) AS refunded, count(*) AS refunds
+                FROM payment_refund
+                WHERE processed_at >= timezone(:tz, CAST(:first AS date)::timestamp)
+                  AND processed_at < :end AND status = 'processed'
+                GROUP BY 1
             )
             SELECT buckets.bucket, coalesce(sums.revenue, 0) AS revenue,
-                   coalesce(sums.transactions, 0)::bigint AS transactions
+                   coalesce(sums.transactions, 0)::bigint AS transactions,
+                   coalesce(refunds.refunded, 0) AS refunded,
+                   coalesce(refunds.refunds, 0)::bigint AS refunds
             FROM buckets LEFT JOIN sums ON sums.bucket = buckets.bucket
+                 LEFT JOIN refunds ON refunds.bucket = buckets.bucket
             ORDER BY buckets.bucket
             """,
             {

@@ -1,3 +1,6 @@
+"""Analytics answers. Revenue is gross (successful payments); the refunds processed in the
+same days are given beside it, and net = gross - refunded (docs/decisions.md#analytics)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,6 +13,11 @@ class TodayFigures(Schema):
     revenue_amount: Money
     new_customers: int
     transactions: int
+    refunds: int  # refunds processed
+    refunded_revenue: str
+    refunded_revenue_amount: Money
+    net_revenue: str
+    net_revenue_amount: Money
 
 
 class Overview(Schema):
@@ -17,6 +25,11 @@ class Overview(Schema):
     total_transactions: int
     total_revenue: str
     total_revenue_amount: Money
+    total_refunds: int
+    total_refunded_revenue: str
+    total_refunded_revenue_amount: Money
+    total_net_revenue: str
+    total_net_revenue_amount: Money
 
 
 class TopPlan(Schema):
@@ -37,12 +50,18 @@ class DailyRevenue(Schema):
     date: date
     revenue: Money
     transactions: int
+    refunded_revenue: Money
+    refunds: int
+    net_revenue: Money
 
 
 class PeriodRevenue(Schema):
     period: str
     revenue: Money
     transactions: int
+    refunded_revenue: Money
+    refunds: int
+    net_revenue: Money
 
 
 class GrowthDay(Schema):
@@ -79,6 +98,11 @@ class SalesFigures(Schema):
     bill_payments: int  # successful postpaid bill payments
     failed_payments: int
     new_customers: int
+    refunds: int  # refunds processed
+    refunded_revenue: str
+    refunded_revenue_amount: Money
+    net_revenue: str
+    net_revenue_amount: Money
 
 
 class CustomerFigures(Schema):

@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.analytics.repository import AnalyticsRepository, PlanSales, SummaryState, Unit
+from nexa.analytics.repository import (
+    AnalyticsRepository,
+    PlanSales,
+    Refunds,
+    RevenueBucket,
+    SummaryState,
+    Unit,
+)
 from nexa.analytics.schemas import (
     AdminDashboard,
     CustomerFigures,
@@ -36,7 +43,8 @@ UNITS: dict[Period, Unit] = {"daily": "day", "weekly": "week", "monthly": "month
 
 
 def rupees(amount: Decimal) -> str:
-    return f"₹{amount:,.2f}"
+    """`₹2,500.00`; a negative amount (a day that gave back more than it took) `-₹5.00`."""
+    return f"-₹{-amount:,.2f}" if amount < 0 else f"₹{amount:,.2f}"
 
 
 def percent(part: int, whole: int) -> str:
@@ -50,6 +58,10 @@ async def dashboard(db: AsyncSession) -> Dashboard:
     end = now + timedelta(days=1)
     today = await analytics.revenue_between(clock.business_date(now), end, zone)
     total = await analytics.revenue_between(None, end, zone)
+    today_refunds = await analytics.refunds_between(clock.business_midnight(now), end)
+    all_refunds = await analytics.refunds_between(None, end)
+    today_net = today.revenue - today_refunds.refunded
+    total_net = total.revenue - all_refunds.refunded
     top = await analytics.plan_performance(3, end, zone)
     return Dashboard(
         today=TodayFigures(
@@ -57,12 +69,22 @@ async def dashboard(db: AsyncSession) -> Dashboard:
             revenue_amount=today.revenue,
             new_customers=await analytics.customers(clock.business_midnight(now)),
             transactions=today.transactions,
+            refunds=today_refunds.refunds,
+            refunded_revenue=rupees(today_refunds.refunded),
+            refunded_revenue_amount=today_refunds.refunded,
+            net_revenue=rupees(today_net),
+            net_revenue_amount=today_net,
         ),
         overview=Overview(
             total_customers=await analytics.customers(None),
             total_transactions=total.transactions,
             total_revenue=rupees(total.revenue),
             total_revenue_amount=total.revenue,
+            total_refunds=all_refunds.refunds,
+            total_refunded_revenue=rupees(all_refunds.refunded),
+            total_refunded_revenue_amount=all_refunds.refunded,
+            total_net_revenue=rupees(total_net),
+            total_net_revenue_amount=total_net,
         ),
         top_plans=[
             TopPlan(
@@ -86,16 +108,14 @@ def _last_days(days: int) -> tuple[date, date]:
 async def revenue(
     db: AsyncSession, period: Period, days: int
 ) -> list[DailyRevenue] | list[PeriodRevenue]:
-    """The last `days` calendar days including today, in days, ISO weeks or months."""
+    """The last `days` calendar days including today, in days, ISO weeks or months: gross
+    revenue, refunds processed, net."""
     first_day, last_day = _last_days(days)
     rows = await AnalyticsRepository(db).revenue_series(
         first_day, last_day, UNITS[period], get_settings().timezone
     )
     if period == "daily":
-        return [
-            DailyRevenue(date=row.bucket.date(), revenue=row.revenue, transactions=row.transactions)
-            for row in rows
-        ]
+        return [DailyRevenue(date=row.bucket.date(), **_bucket_figures(row)) for row in rows]
     return [
         PeriodRevenue(
             period=(
@@ -103,11 +123,28 @@ async def revenue(
                 if period == "weekly"
                 else row.bucket.strftime("%Y-%m")
             ),
-            revenue=row.revenue,
-            transactions=row.transactions,
+            **_bucket_figures(row),
         )
         for row in rows
     ]
+
+
+class _BucketFigures(TypedDict):
+    revenue: Decimal
+    transactions: int
+    refunded_revenue: Decimal
+    refunds: int
+    net_revenue: Decimal
+
+
+def _bucket_figures(row: RevenueBucket) -> _BucketFigures:
+    return _BucketFigures(
+        revenue=row.revenue,
+        transactions=row.transactions,
+        refunded_revenue=row.refunded,
+        refunds=row.refunds,
+        net_revenue=row.revenue - row.refunded,
+    )
 
 
 async def customer_growth(db: AsyncSession, days: int) -> list[GrowthDay]:
@@ -159,8 +196,8 @@ RECHARGES = ("prepaid_recharge", "topup_purchase")
 TOP_PLANS = 5
 
 
-def _figures(rows: Iterable[PlanSales], new_customers: int) -> SalesFigures:
-    """Add up per-plan aggregates exactly (Decimal)."""
+def _figures(rows: Iterable[PlanSales], new_customers: int, refunds: Refunds) -> SalesFigures:
+    """Add up per-plan aggregates exactly (Decimal); net is revenue less refunds processed."""
     revenue, transactions, recharges, bills, failed = Decimal(0), 0, 0, 0, 0
     for row in rows:
         if row.payment_status != "success":
@@ -180,6 +217,11 @@ def _figures(rows: Iterable[PlanSales], new_customers: int) -> SalesFigures:
         bill_payments=bills,
         failed_payments=failed,
         new_customers=new_customers,
+        refunds=refunds.refunds,
+        refunded_revenue=rupees(refunds.refunded),
+        refunded_revenue_amount=refunds.refunded,
+        net_revenue=rupees(revenue - refunds.refunded),
+        net_revenue_amount=revenue - refunds.refunded,
     )
 
 
@@ -214,6 +256,8 @@ async def admin_dashboard(db: AsyncSession, days: int) -> AdminDashboard:
     period_start = _midnight(first_day)
     period_rows = await analytics.sales_by_plan(first_day, end, zone)
     today_rows = await analytics.sales_by_plan(today, end, zone)
+    period_refunds = await analytics.refunds_between(period_start, end)
+    today_refunds = await analytics.refunds_between(today_start, end)
     customers = await analytics.customer_counts(today_start, period_start)
     subscriptions = await analytics.subscription_counts()
     postpaid = await analytics.postpaid_counts(now)
@@ -222,8 +266,8 @@ async def admin_dashboard(db: AsyncSession, days: int) -> AdminDashboard:
         generated_at=now,
         days=days,
         period_start=first_day,
-        today=_figures(today_rows, customers.new_today),
-        period=_figures(period_rows, customers.new_in_period),
+        today=_figures(today_rows, customers.new_today, today_refunds),
+        period=_figures(period_rows, customers.new_in_period, period_refunds),
         customers=CustomerFigures(
             total=customers.total,
             active=customers.active,

@@ -157,6 +157,36 @@ async def record_admin_action(
     )
 
 
+# what NEXA itself records (alerts of its own): no admin acted
+SYSTEM_ACTOR = (0, "system", "NEXA")
+
+
+async def record_system_event(
+    db: AsyncSession,
+    action: str,
+    target_type: str,
+    target_id: str | int | None,
+    details: dict[str, Any],
+) -> None:
+    """An audit row for something NEXA noticed itself (e.g. a webhook's wrong amount)."""
+    admin_id, email, name = SYSTEM_ACTOR
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    await AuditRepository(db).add(
+        AuditLog(
+            admin_id=admin_id,
+            admin_email=email,
+            admin_name=name,
+            action=action,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            before=None,
+            after=clean(details),
+            request_id=str(request_id)[:64] if request_id else None,
+            created_at=clock.now(),
+        )
+    )
+
+
 class InvalidDateRange(BadRequest, code="invalid_date_range"): ...
 
 

@@ -197,6 +197,19 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def commit_step(db: AsyncSession) -> None:
+    """End the transaction of one step of an operation that may not hold a transaction
+    throughout (a checkout calls the payment provider between two); the next statement
+    begins the next one. Inside a savepoint (a caller's larger transaction, as in the test
+    suite) the savepoint is released and a new one opened. docs/decisions.md#payment-lifecycle"""
+    savepoint = db.get_nested_transaction()
+    if savepoint is None:
+        await db.commit()
+    else:
+        await savepoint.commit()
+        await db.begin_nested()
+
+
 @asynccontextmanager
 async def unit_of_work(*, business_time: bool = True) -> AsyncIterator[AsyncSession]:
     """One transaction of a job or a command: begin, load the clock, commit (or roll back).

@@ -8,6 +8,7 @@ fails and rolls back leaves no row, so the client may retry it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from nexa.models import Customer
 
 MAX_KEY_LENGTH = 255
+# an answer recorded while the request is still on its way (a checkout between its steps):
+# a repeat waits a little for the final one, then is told "accepted" (202) with this body
+PROCESSING = 102
+PROCESSING_WAIT_SECONDS, PROCESSING_POLL_SECONDS = 10.0, 0.05
 
 # the header every money-moving POST declares
 IdempotencyKeyHeader = Annotated[
@@ -93,17 +98,30 @@ async def claim(
     row_id = inserted.scalar_one_or_none()
     if row_id is not None:
         return IdempotencyClaim(row_id)
-    earlier = (
-        await db.execute(
-            select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
-        )
-    ).scalar_one()
+    earlier = await _stored(db, owner, key)
     if earlier.request_hash != fingerprint:
         raise IdempotencyKeyReused("This Idempotency-Key was already used for a different request")
+    for _ in range(int(PROCESSING_WAIT_SECONDS / PROCESSING_POLL_SECONDS)):
+        if earlier.response_status != PROCESSING:
+            break
+        # the first request is between two steps (a checkout asking its provider): its final
+        # answer usually follows within milliseconds
+        await asyncio.sleep(PROCESSING_POLL_SECONDS)
+        earlier = await _stored(db, owner, key)
     if earlier.response_status is None or earlier.response_body is None:
-        # cannot happen: the first request stores its answer before it commits
+        # cannot happen: the first request stores an answer before it commits
         raise IdempotencyKeyReused("The first request with this Idempotency-Key is unfinished")
-    raise ReplayedResponse(earlier.response_status, earlier.response_body)
+    status = 202 if earlier.response_status == PROCESSING else earlier.response_status
+    raise ReplayedResponse(status, earlier.response_body)
+
+
+async def _stored(db: AsyncSession, owner: str, key: str) -> IdempotencyKey:
+    query = (
+        select(IdempotencyKey)
+        .where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    )
+    return (await db.execute(query)).scalar_one()
 
 
 async def record(

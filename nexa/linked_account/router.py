@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from nexa.auth.dependencies import CurrentCustomer
 from nexa.core.db import SessionDep
@@ -19,6 +20,7 @@ from nexa.linked_account.schemas import (
     RechargeLinkedResponse,
 )
 from nexa.models import LinkedAccount
+from nexa.payment.dependencies import PENDING_RESPONSE, pending_as_202
 from nexa.recharge.schemas import PaymentFailedBody
 
 router = APIRouter(prefix="/customer/linked-accounts", tags=["Linked Accounts"])
@@ -76,6 +78,7 @@ async def remove_linked_account(link: OwnLink, db: SessionDep) -> Message:
     response_model=RechargeLinkedResponse,
     responses={
         **NOT_YOURS,
+        **PENDING_RESPONSE,
         402: {"model": PaymentFailedBody, "description": "The payment was declined"},
         409: {"description": "Idempotency-Key reused with a different request"},
     },
@@ -86,9 +89,10 @@ async def recharge_linked_account(
     customer: CurrentCustomer,
     db: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> RechargeLinkedResponse:
-    """Recharge the linked number exactly like your own (prices, vouchers, queue, top-ups)."""
-    return await service.recharge(db, customer, link, data, idempotency_key)
+) -> RechargeLinkedResponse | JSONResponse:
+    """Recharge the linked number exactly like your own (prices, vouchers, queue, top-ups);
+    202 while the payment is pending."""
+    return pending_as_202(await service.recharge(db, customer, link, data, idempotency_key))
 
 
 @router.get(

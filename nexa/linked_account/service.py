@@ -36,6 +36,7 @@ from nexa.linked_account.schemas import (
 )
 from nexa.models import LinkedAccount
 from nexa.payment import service as payment_service
+from nexa.payment.schemas import PaymentPending
 from nexa.recharge import service as recharge_service
 from nexa.recharge.schemas import BoughtPlan
 
@@ -157,7 +158,7 @@ async def recharge(
     link: LinkedAccount,
     data: RechargeLinkedRequest,
     idempotency_key: str | None,
-) -> RechargeLinkedResponse:
+) -> RechargeLinkedResponse | PaymentPending:
     """The own-recharge purchase for the linked number: same prices, vouchers, payment,
     queue, top-ups, notifications and idempotency. The path's link wins over the body's
     `linked_account_id` (docs/decisions.md#linked-recharge)."""
@@ -172,7 +173,7 @@ async def recharge(
     )
     endpoint = f"POST /customer/linked-accounts/{link.linked_account_id}/recharge"
     try:
-        response = await recharge_service.purchase_idempotently(
+        response = await recharge_service.purchase(
             db,
             order,
             idempotency_key,
@@ -184,6 +185,8 @@ async def recharge(
         if replay.status_code == 200 and isinstance(replay.replay_body, dict):
             replay.replay_body = {**replay.replay_body, "linked_phone_number": phone}
         raise
+    if isinstance(response, PaymentPending):
+        return response
     return RechargeLinkedResponse(**response.model_dump(), linked_phone_number=phone)
 
 

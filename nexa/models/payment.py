@@ -95,6 +95,8 @@ class Payment(Timestamps, Base):
     fulfilled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the ledger row written when the payment settled (success or failure)
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the purchase's Idempotency-Key: whoever settles the payment stores its final answer
+    idempotency_key_id: Mapped[int | None] = mapped_column(BigInteger)
     # reconciliation of a payment still open: when to ask the provider next, and when to give up
     next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     check_attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

@@ -22,12 +22,14 @@ from nexa.models.base import Base, CreatedAt, Timestamps, str_enum
 
 
 class SubscriptionStatus(enum.StrEnum):
-    """Base plans: queued -> active -> expired. Top-ups: active -> exhausted / expired."""
+    """Base plans: queued -> active -> expired. Top-ups: active -> exhausted / expired.
+    A plan whose payment was refunded is cancelled (from queued or active)."""
 
     queued = "queued"
     active = "active"
     exhausted = "exhausted"
     expired = "expired"
+    cancelled = "cancelled"
 
 
 class Line(Timestamps, Base):
@@ -72,7 +74,8 @@ class Subscription(Timestamps, Base):
         CheckConstraint("data_balance_mb >= 0", name="balance_not_negative"),
         CheckConstraint("daily_data_used_mb >= 0", name="daily_used_not_negative"),
         CheckConstraint(
-            "status IN ('queued', 'active', 'expired') OR is_topup", name="base_plan_status"
+            "status IN ('queued', 'active', 'expired', 'cancelled') OR is_topup",
+            name="base_plan_status",
         ),
         CheckConstraint("is_topup OR base_subscription_id IS NULL", name="topup_has_base"),
         # at most one active base plan per number, whatever races happen

@@ -1,11 +1,12 @@
-"""The one money path: every request that takes a customer's money goes through here.
+"""The payment domain as other domains see it (docs/decisions.md#one-money-path).
 
-Every money-moving request is also made idempotent by `nexa.core.idempotency` (`keyed()`,
-`once_per_key()`): a repeat gets the first answer, 200 or 402, and charges nothing.
-`charge()` asks the payment provider, writes the attempt to the ledger (`transaction`,
-success or failure), and on a decline tells the customer and raises `PaymentDeclined`, which
-keeps the failed attempt (it is committed) and answers 402 with its `transaction_id`.
-The rules: docs/decisions.md#one-money-path.
+Every purchase that takes a customer's money goes through `checkout()` (payment/checkout.py):
+the purchase prices its order, the payment is opened and committed, the provider is asked
+with no transaction held, and the capture is settled in a new transaction, where the
+domain's registered `Fulfiller` delivers the order exactly once. Webhooks, reconciliation
+and refunds (payment/webhooks.py, reconciliation.py, refunds.py) settle the same payments
+later. The ledger (`transaction`) and the subqueries other domains compose from it are read
+here too.
 """
 
 from __future__ import annotations
@@ -16,78 +17,23 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nexa.core.errors import PaymentFailed
-from nexa.models import (
-    NotificationType,
-    PaymentMethod,
-    PaymentStatus,
-    TransactionType,
-)
-from nexa.notification import service as notification_service
-from nexa.notification.schemas import Alert
-from nexa.payment.gateway import PaymentRequest, get_gateway
-from nexa.payment.repository import TransactionRepository
+from nexa.models import PaymentMethod, PaymentStatus, TransactionType
+from nexa.payment.checkout import OrderNotFulfilled as OrderNotFulfilled
+from nexa.payment.checkout import PaymentDeclined as PaymentDeclined
+from nexa.payment.checkout import checkout as checkout
+from nexa.payment.fulfilment import CannotFulfil as CannotFulfil
+from nexa.payment.fulfilment import Fulfiller as Fulfiller
+from nexa.payment.fulfilment import register as register_fulfiller
+from nexa.payment.ledger_repository import TransactionRepository
 
 # SQL other domains compose into theirs (docs/decisions.md#boundaries)
-from nexa.payment.repository import last_paid_at as last_paid_at
-from nexa.payment.repository import paid_count_of as paid_count_of
-from nexa.payment.repository import paid_total_of as paid_total_of
-from nexa.payment.repository import transactions_of as transactions_of
-from nexa.payment.schemas import Charge
+from nexa.payment.ledger_repository import last_paid_at as last_paid_at
+from nexa.payment.ledger_repository import paid_count_of as paid_count_of
+from nexa.payment.ledger_repository import paid_total_of as paid_total_of
+from nexa.payment.ledger_repository import transactions_of as transactions_of
+from nexa.payment.reconciliation import fail_overdue as fail_overdue_payments
 
-
-class PaymentDeclined(PaymentFailed, code="payment_failed"): ...
-
-
-async def charge(db: AsyncSession, payment: Charge) -> int:
-    """Take the payment and write it to the ledger; returns the transaction id.
-
-    Raises `PaymentDeclined` (the failed attempt and the customer's notification are kept)."""
-    result = await get_gateway().charge(
-        PaymentRequest(
-            amount=payment.final_amount,
-            method=payment.payment_method,
-            payer_id=payment.payer_id,
-            description=payment.description,
-        )
-    )
-    transaction_id = await TransactionRepository(db).insert(
-        {
-            "customer_id": payment.payer_id,
-            "plan_id": payment.plan_id,
-            "offer_id": payment.offer_id,
-            "recipient_phone_number": payment.recipient_phone_number,
-            "transaction_type": payment.transaction_type,
-            "original_amount": payment.original_amount,
-            "discount_amount": payment.discount_amount,
-            "discount_type": payment.discount_type,
-            "final_amount": payment.final_amount,
-            "payment_method": payment.payment_method,
-            "payment_status": PaymentStatus.success if result.approved else PaymentStatus.failed,
-            "payment_reference": result.reference,
-            "failure_reason": result.decline_reason,
-            "transaction_date": payment.at,
-            "referral_discount_id": payment.referral_discount_id,
-            "bill_id": payment.bill_id,
-        }
-    )
-    if result.approved:
-        return transaction_id
-    await notification_service.notify(
-        db,
-        Alert(
-            customer_id=payment.payer_id,
-            type=NotificationType.payment_failure,
-            title="Payment failed",
-            message=f"Your payment of ₹{payment.final_amount} for {payment.description} was "
-            "declined. No money was taken; please try again.",
-        ),
-    )
-    declined = PaymentDeclined(
-        f"The payment was declined: {result.decline_reason}", commit_changes=True
-    )
-    declined.extra = {"transaction_id": transaction_id, "payment_status": "failed"}
-    raise declined
+__all__ = ["fail_overdue_payments", "register_fulfiller"]
 
 
 async def link_subscription(db: AsyncSession, transaction_id: int, subscription_id: int) -> None:
@@ -96,7 +42,7 @@ async def link_subscription(db: AsyncSession, transaction_id: int, subscription_
 
 
 @dataclass(frozen=True)
-class Payment:
+class LedgerEntry:
     """A payment attempt as other domains' views show it."""
 
     transaction_id: int
@@ -109,11 +55,11 @@ class Payment:
 
 async def payments_of(
     db: AsyncSession, customer_id: int, transaction_type: TransactionType
-) -> list[Payment]:
+) -> list[LedgerEntry]:
     """The customer's payment attempts of one kind, newest first."""
     rows = await TransactionRepository(db).of_customer(customer_id, transaction_type)
     return [
-        Payment(
+        LedgerEntry(
             row.transaction_id,
             row.plan_id,
             row.final_amount,

@@ -12,27 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.catalog import service as catalog_service
 from nexa.core import clock, idempotency
 from nexa.core.config import get_settings
-from nexa.core.errors import BadRequest, NotFound
+from nexa.core.errors import NotFound
 from nexa.core.schemas import mb_to_gb
 from nexa.models import (
     AddonStatus,
-    BillStatus,
     NotificationType,
     PostpaidBill,
     PostpaidDataAddon,
-    PostpaidStatus,
-    TransactionType,
 )
 from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
-from nexa.payment import service as payment_service
-from nexa.payment.schemas import Charge
 from nexa.postpaid import activations
 from nexa.postpaid.repository import PostpaidRepository
 from nexa.postpaid.schemas import (
     BillLineItem,
-    BillPaymentRequest,
-    BillPaymentResponse,
     DataAddonPurchaseRequest,
     DataAddonResponse,
     PostpaidBillResponse,
@@ -172,75 +165,6 @@ async def bill_history(
     activation = await activations.viewable_activation(db, customer, activation_id)
     bills = await PostpaidRepository(db).bills(activation.activation_id)
     return await _bill_responses(db, list(reversed(bills)))
-
-
-class NothingDue(BadRequest, code="nothing_due"): ...
-
-
-@idempotency.keyed("POST /customer/postpaid/pay-bill")
-async def pay_bills(
-    db: AsyncSession, customer: Customer, data: BillPaymentRequest
-) -> BillPaymentResponse:
-    """Pay every unpaid bill of the activation at once; a suspended plan resumes
-    (docs/decisions.md#postpaid-payment)."""
-    activation = await activations.viewable_activation(
-        db, customer, data.activation_id, for_update=True
-    )
-    repository = PostpaidRepository(db)
-    bills = await repository.bills(activation.activation_id, unpaid_only=True, for_update=True)
-    if not bills:
-        raise NothingDue("Nothing is due: the current cycle is billed when it ends")
-    amount = sum((bill.total_amount for bill in bills), Decimal("0.00"))
-    now = clock.now()
-    transaction_id = await payment_service.charge(
-        db,
-        Charge(
-            payer_id=customer.customer_id,
-            plan_id=activation.plan_id,
-            recipient_phone_number=activation.primary_number,
-            transaction_type=TransactionType.postpaid_bill_payment,
-            payment_method=data.payment_method,
-            original_amount=amount,
-            bill_id=bills[-1].bill_id,
-            description=f"the postpaid bill of {activation.primary_number}",
-            at=now,
-        ),
-    )
-    for bill in bills:
-        bill.status = BillStatus.paid
-        bill.paid_at = now
-        bill.paid_transaction_id = transaction_id
-    activation.total_amount_due = Decimal("0.00")
-    resumed = activation.status == PostpaidStatus.suspended
-    if resumed:
-        # service resumes with a fresh cycle from the moment of payment
-        await repository.expire_open_addons(activation.activation_id)
-        activation.status = PostpaidStatus.active
-        activation.suspended_at = None
-        activation.billing_cycle_start = now
-        activation.billing_cycle_end = now + activations.cycle_length()
-        activation.base_balance_mb = activation.base_data_allowance_mb
-        activation.data_used_mb = 0
-    await notification_service.notify(
-        db,
-        Alert(
-            customer.customer_id,
-            NotificationType.payment_success,
-            "Bill paid",
-            f"₹{amount} paid for {activation.primary_number}."
-            + (" Your postpaid service is active again." if resumed else ""),
-        ),
-    )
-    await db.flush()
-    return BillPaymentResponse(
-        message="Bill paid" + ("; service resumed" if resumed else ""),
-        activation_id=activation.activation_id,
-        primary_number=activation.primary_number,
-        transaction_id=transaction_id,
-        amount_paid=amount,
-        bills_paid=[bill.bill_id for bill in bills],
-        status=activation.status,
-    )
 
 
 # --- jobs -------------------------------------------------------------------------------------

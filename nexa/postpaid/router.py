@@ -4,13 +4,15 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.auth.dependencies import CurrentCustomer
 from nexa.core.db import SessionDep
 from nexa.core.idempotency import IdempotencyKeyHeader
 from nexa.core.schemas import DbId, Message
-from nexa.postpaid import activations, billing, family
+from nexa.payment.dependencies import PENDING_RESPONSE, pending_as_202
+from nexa.postpaid import activations, bill_payment, billing, family
 from nexa.postpaid.schemas import (
     BillPaymentRequest,
     BillPaymentResponse,
@@ -119,15 +121,18 @@ _activation_view(
 )
 
 
-@router.post("/pay-bill", response_model=BillPaymentResponse, tags=[BILLING])
+@router.post(
+    "/pay-bill", response_model=BillPaymentResponse, tags=[BILLING], responses=PENDING_RESPONSE
+)
 async def pay_postpaid_bill(
     data: BillPaymentRequest,
     customer: CurrentCustomer,
     db: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> BillPaymentResponse:
-    """Pay all unpaid bills; a suspended plan resumes at once."""
-    return await billing.pay_bills(db, customer, data, idempotency_key)
+) -> BillPaymentResponse | JSONResponse:
+    """Pay all unpaid bills; a suspended plan resumes at once (202 while the payment is
+    pending)."""
+    return pending_as_202(await bill_payment.pay_bills(db, customer, data, idempotency_key))
 
 
 _activation_view(

@@ -119,6 +119,7 @@ class BillPaymentResponse(Schema):
     amount_paid: Money
     bills_paid: list[int]
     status: PostpaidStatus
+    payment_id: str | None = None
 
 
 class PostpaidUsageResponse(Schema):

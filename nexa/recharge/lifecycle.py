@@ -69,6 +69,21 @@ async def settle_lines(db: AsyncSession, phone_numbers: Sequence[str], now: date
             await customer_service.record_plan_activation(db, row.phone_number, row.activation_date)
 
 
+async def cancel_bought(db: AsyncSession, phone_number: str, transaction_id: int) -> None:
+    """The payment of the plan or top-up bought by `transaction_id` was refunded: it ends now
+    (a base plan with its top-ups), or leaves the queue, and the plans queued after it move
+    up to start when the plan before them ends (docs/decisions.md#refunds)."""
+    now = clock.now()
+    await LineRepository(db).lock([phone_number])
+    subscriptions = SubscriptionRepository(db)
+    if await subscriptions.cancel_bought(transaction_id, now):
+        active_base = await subscriptions.active_base(phone_number)
+        await subscriptions.rechain_queue(
+            phone_number, active_base.expiry_date if active_base else now
+        )
+        await settle_lines(db, [phone_number], now)
+
+
 async def settle_due_lines(db: AsyncSession, now: datetime | None = None) -> int:
     """One batch of the lifecycle job; returns how many lines it settled (0 = nothing due)."""
     now = now or clock.now()

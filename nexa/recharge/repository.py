@@ -199,6 +199,64 @@ class SubscriptionRepository:
         assert row is not None
         return row.chain_end, int(row.waiting)
 
+    async def cancel_bought(self, transaction_id: int, now: datetime) -> bool:
+        """Cancel the subscription bought by this ledger row (and the top-ups riding on it
+        when it is an active base plan); a queued one leaves the queue. False when it had
+        already ended."""
+        bought = (
+            await self.session.execute(
+                update(Subscription)
+                .where(
+                    Subscription.transaction_id == transaction_id,
+                    Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.queued]),
+                )
+                .values(status=SubscriptionStatus.cancelled, expired_at=now)
+                .returning(Subscription.subscription_id)
+            )
+        ).scalar_one_or_none()
+        if bought is None:
+            return False
+        await self.session.execute(
+            update(Subscription)
+            .where(
+                Subscription.base_subscription_id == bought,
+                Subscription.status == SubscriptionStatus.active,
+            )
+            .values(status=SubscriptionStatus.expired, expired_at=now)
+        )
+        await self.session.execute(
+            update(SubscriptionQueue)
+            .where(SubscriptionQueue.subscription_id == bought)
+            .values(processed_at=now)
+        )
+        return True
+
+    async def rechain_queue(self, phone_number: str, start: datetime) -> None:
+        """Renumber the number's waiting plans 1..n and chain them from `start`: each starts
+        when the one before it ends, and keeps its length."""
+        waiting = (
+            await self.session.execute(
+                select(SubscriptionQueue)
+                .where(
+                    SubscriptionQueue.phone_number == phone_number,
+                    SubscriptionQueue.processed_at.is_(None),
+                )
+                .order_by(SubscriptionQueue.queue_position, SubscriptionQueue.queue_id)
+                .with_for_update()
+            )
+        ).scalars()
+        for position, entry in enumerate(waiting, start=1):
+            length = entry.expected_expiry_date - entry.expected_activation_date
+            entry.queue_position = position
+            entry.expected_activation_date, entry.expected_expiry_date = start, start + length
+            await self.session.execute(
+                update(Subscription)
+                .where(Subscription.subscription_id == entry.subscription_id)
+                .values(expiry_date=entry.expected_expiry_date)
+            )
+            start = entry.expected_expiry_date
+        await self.session.flush()
+
     async def expire_ended(self, phone_numbers: Sequence[str], now: datetime) -> int:
         """Active base plans and top-ups whose time is up, and top-ups of ended bases."""
         ended = await self.session.execute(

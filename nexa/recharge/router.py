@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from nexa.auth.dependencies import CurrentCustomer, CustomerPrincipal
 from nexa.core.db import SessionDep
 from nexa.core.idempotency import IdempotencyKeyHeader
+from nexa.payment.dependencies import PENDING_RESPONSE, pending_as_202
 from nexa.recharge import service, usage
 from nexa.recharge.schemas import (
     CustomerUsageResponse,
@@ -21,6 +23,7 @@ router = APIRouter(prefix="/customer")
     response_model=RechargeResponse,
     tags=["Recharge"],
     responses={
+        **PENDING_RESPONSE,
         402: {"model": PaymentFailedBody, "description": "The payment was declined"},
         409: {"description": "Idempotency-Key reused with a different request"},
     },
@@ -30,9 +33,10 @@ async def create_recharge(
     customer: CustomerPrincipal,
     db: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> RechargeResponse:
-    """Buy a prepaid plan or top-up for any number: active now, queued, or added as a top-up."""
-    return await service.recharge(db, customer.subject_id, data, idempotency_key)
+) -> RechargeResponse | JSONResponse:
+    """Buy a prepaid plan or top-up for any number: active now, queued, or added as a top-up
+    (202 while the payment is pending)."""
+    return pending_as_202(await service.recharge(db, customer.subject_id, data, idempotency_key))
 
 
 @router.get("/usage", response_model=CustomerUsageResponse, tags=["View Subscriptions"])

@@ -44,6 +44,7 @@ class RechargeResponse(Schema):
     activation_date: datetime
     expiry_date: datetime
     queue_position: int | None = None
+    payment_id: str | None = None
 
 
 class PaymentFailedBody(Schema):
@@ -51,6 +52,7 @@ class PaymentFailedBody(Schema):
     code: str
     transaction_id: int
     payment_status: PaymentStatus = PaymentStatus.failed
+    payment_id: str | None = None
 
 
 class UsageRecord(Schema):

@@ -112,13 +112,28 @@ class ReferralRepository(Repository[ReferralProgram]):
         )
         return (row.discount_id, row.discount_percentage) if row else None
 
-    async def mark_voucher_used(self, discount_id: int, transaction_id: int, at: datetime) -> int:
-        result = await self.session.execute(
-            update(ReferralDiscount)
-            .where(ReferralDiscount.discount_id == discount_id, ReferralDiscount.is_used.is_(False))
-            .values(is_used=True, used_at=at, used_transaction_id=transaction_id)
+    async def hold_voucher(self, discount_id: int, at: datetime) -> int:
+        return await sql.execute(
+            self.session,
+            "UPDATE referral_discount SET is_used = true, used_at = %(at)s"
+            " WHERE discount_id = %(id)s AND NOT is_used",
+            {"id": discount_id, "at": at},
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def spend_held_voucher(self, discount_id: int, transaction_id: int) -> None:
+        await sql.execute(
+            self.session,
+            "UPDATE referral_discount SET used_transaction_id = %(transaction_id)s"
+            " WHERE discount_id = %(id)s",
+            {"id": discount_id, "transaction_id": transaction_id},
+        )
+
+    async def release_voucher(self, discount_id: int) -> None:
+        await self.session.execute(
+            update(ReferralDiscount)
+            .where(ReferralDiscount.discount_id == discount_id)
+            .values(is_used=False, used_at=None, used_transaction_id=None)
+        )
 
     async def usable_vouchers(self, holder_id: int, at: datetime) -> list[ReferralDiscount]:
         rows = await self.session.execute(

@@ -334,10 +334,20 @@ async def best_voucher(db: AsyncSession, holder_id: int, at: datetime) -> Vouche
     return Voucher(discount_id=discount_id, percentage=percentage)
 
 
-async def redeem_voucher(
-    db: AsyncSession, voucher: Voucher, transaction_id: int, at: datetime
-) -> None:
-    """Spend the voucher on this (successful) purchase."""
-    spent = await ReferralRepository(db).mark_voucher_used(voucher.discount_id, transaction_id, at)
-    if spent != 1:  # cannot happen while the row is locked; never discount twice
+async def reserve_voucher(db: AsyncSession, voucher: Voucher, at: datetime) -> None:
+    """Hold the voucher for a purchase whose payment is open: no other purchase may spend it
+    (docs/decisions.md#one-discount). It is spent when the payment is captured, and given
+    back if the payment fails."""
+    held = await ReferralRepository(db).hold_voucher(voucher.discount_id, at)
+    if held != 1:  # cannot happen while the row is locked; never discount twice
         raise RuntimeError(f"voucher {voucher.discount_id} was already used")
+
+
+async def spend_voucher(db: AsyncSession, discount_id: int, transaction_id: int) -> None:
+    """The held voucher paid part of this (captured) purchase."""
+    await ReferralRepository(db).spend_held_voucher(discount_id, transaction_id)
+
+
+async def release_voucher(db: AsyncSession, discount_id: int) -> None:
+    """The purchase's payment failed: the voucher can be spent again."""
+    await ReferralRepository(db).release_voucher(discount_id)

@@ -17,6 +17,7 @@ from nexa.core import clock
 from nexa.core.errors import BadRequest
 from nexa.core.jobs import BatchWork
 from nexa.customer import service as customer_service
+from nexa.payment import service as payment_service
 from nexa.postpaid import service as postpaid_service
 from nexa.recharge import service as recharge_service
 from nexa.referral import service as referral_service
@@ -35,6 +36,8 @@ DUE_WORK: dict[str, BatchWork] = {
     "daily_usage_reset": recharge_service.reset_daily_usage,
     "expiry_reminders": recharge_service.send_expiry_reminders,
     "referral_expiry": referral_service.expire_programs,
+    # payments still open past their time fail (no provider is asked from here)
+    "payment_expiry": payment_service.fail_overdue_payments,
     "inactivity_monitoring": customer_service.refresh_inactivity,
     # queues the scheduled backup that fell due (its archive is written by a job)
     "scheduled_backups": backup_service.claim_due_backup,

@@ -136,6 +136,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         "transaction_id": gift["transaction_id"],
         "bill_id": first_bill["bill_id"],
         "customer_id": owner.customer_id,
+        "payment_id": gift["payment_id"],
     }
     world.markers = [
         name,

@@ -22,6 +22,7 @@ STATES = ("created", "pending", "captured", "failed", "partially_refunded", "ref
 ORDER_TYPES = ("prepaid_recharge", "postpaid_bill_payment", "topup_purchase")
 METHODS = ("credit_card", "debit_card", "net_banking", "upi")
 # notification types gain payment_refunded (both tables that list them)
+SUBSCRIPTION_STATES = ("queued", "active", "exhausted", "expired")
 TYPE_CHECKS = {
     "notification": ("ck_notification_notification_type", "type"),
     "notification_broadcast": ("ck_notification_broadcast_broadcast_notification_type", "type"),
@@ -29,13 +30,28 @@ TYPE_CHECKS = {
 
 
 def _type_checks(types: tuple[str, ...]) -> None:
-    listed = ", ".join(f"'{value}'" for value in types)
     for table, (name, column) in TYPE_CHECKS.items():
         op.drop_constraint(op.f(name), table, type_="check")
-        op.create_check_constraint(op.f(name), table, f"{column} IN ({listed})")
+        op.create_check_constraint(op.f(name), table, f"{column} IN ({_listed(types)})")
+
+
+def _subscription_states(states: tuple[str, ...]) -> None:
+    """The states a subscription (and, of them, a base plan) may be in."""
+    base_states = [state for state in states if state != "exhausted"]
+    for name, condition in (
+        ("ck_subscription_subscription_status", f"status IN ({_listed(states)})"),
+        ("ck_subscription_base_plan_status", f"status IN ({_listed(base_states)}) OR is_topup"),
+    ):
+        op.drop_constraint(op.f(name), "subscription", type_="check")
+        op.create_check_constraint(op.f(name), "subscription", condition)
+
+
+def _listed(values: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
 
 
 def upgrade() -> None:
+    _subscription_states((*SUBSCRIPTION_STATES, "cancelled"))
     create_table(
         "payment",
         sa.Column("payment_id", sa.String(length=32), nullable=False),
@@ -72,6 +88,7 @@ def upgrade() -> None:
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("fulfilled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("transaction_id", sa.BigInteger(), nullable=True),
+        sa.Column("idempotency_key_id", sa.BigInteger(), nullable=True),
         sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("check_attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
@@ -163,6 +180,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _subscription_states(SUBSCRIPTION_STATES)
     _type_checks(NOTIFICATION_TYPES)
     op.drop_index("ix_transaction_payment_id", "transaction")
     op.drop_constraint(op.f("fk_transaction_payment_id_payment"), "transaction", type_="foreignkey")

@@ -81,6 +81,21 @@ class WebhookMalformed(Exception):
     """Signed correctly but not a body NEXA understands: answer 400."""
 
 
+class WebhookIgnored(WebhookMalformed):
+    """Signed and well formed, but an event type NEXA does not act on. A WebhookMalformed, so
+    a handler that only knows that one answers 400; better to acknowledge it (2xx), or the
+    provider keeps resending it."""
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be asked (timeout, connection error) or refused the request
+    (4xx/5xx answer): keep the payment as it is and ask again later."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code  # the provider's HTTP status, None when none came
+
+
 class PaymentProvider(Protocol):
     name: str
 

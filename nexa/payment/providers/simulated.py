@@ -47,16 +47,22 @@ class SimulatedProvider:
     name = "simulated"
 
     async def start(self, intent: PaymentIntent) -> ProviderPayment:
+        return self._decide(None)
+
+    async def fetch(self, payment: PaymentReference) -> ProviderPayment:
+        """What the simulator decides for a payment NEXA asks about (e.g. one whose checkout
+        died before it heard back): the same as it would have at the start. In `pending`
+        mode only a webhook decides."""
+        return self._decide(payment.provider_order_id)
+
+    @staticmethod
+    def _decide(order_id: str | None) -> ProviderPayment:
         mode = get_settings().payment_simulator
         if mode == "decline":
             return ProviderPayment("failed", failure_reason="Declined by the payment simulator")
         if mode == "pending":
-            return ProviderPayment("pending", provider_order_id=_reference("SIMORDER-"))
+            return ProviderPayment("pending", provider_order_id=order_id or _reference("SIMORDER-"))
         return ProviderPayment("captured", provider_payment_id=_reference("SIM-"))
-
-    async def fetch(self, payment: PaymentReference) -> ProviderPayment:
-        # the simulator learns nothing by itself: a pending payment waits for its webhook
-        return ProviderPayment("pending", provider_order_id=payment.provider_order_id)
 
     async def refund(
         self, payment: PaymentReference, amount: Decimal, refund_id: int

@@ -17,7 +17,9 @@ function figures(sales, testPrefix, activeSubscriptions) {
   return h(
     'div',
     { class: 'stats' },
-    stat('Revenue', sales.revenue ?? fmtMoney(sales.revenue_amount), `${fmtCount(sales.transactions)} payments`, `${testPrefix}-revenue`),
+    stat('Gross revenue', sales.revenue ?? fmtMoney(sales.revenue_amount), `${fmtCount(sales.transactions)} payments`, `${testPrefix}-revenue`),
+    stat('Refunded', sales.refunded_revenue ?? fmtMoney(sales.refunded_revenue_amount), `${fmtCount(sales.refunds)} refunds processed`, `${testPrefix}-refunded`),
+    stat('Net revenue', sales.net_revenue ?? fmtMoney(sales.net_revenue_amount), 'gross less refunds', `${testPrefix}-net-revenue`),
     stat('Recharges', fmtCount(sales.recharges), `${fmtCount(sales.bill_payments)} bill payments`, `${testPrefix}-recharges`),
     stat('New customers', fmtCount(sales.new_customers), null, `${testPrefix}-new-customers`),
     activeSubscriptions
@@ -106,8 +108,14 @@ export default {
           id: 'chart-revenue',
           title: 'Revenue',
           labels: revenueRows.map((row) => row.date || row.period),
-          series: [{ name: 'Revenue', values: revenueRows.map((row) => Number(row.revenue)), format: moneyAxis }],
-          tooltip: (index) => `(${fmtCount(revenueRows[index].transactions)} payments)`,
+          series: [
+            { name: 'Revenue', values: revenueRows.map((row) => Number(row.revenue)), format: moneyAxis },
+            { name: 'Refunded', kind: 'line', values: revenueRows.map((row) => Number(row.refunded_revenue ?? 0)), format: moneyAxis, color: 2 },
+          ],
+          tooltip: (index) => {
+            const row = revenueRows[index];
+            return `(${fmtCount(row.transactions)} payments, ${fmtCount(row.refunds ?? 0)} refunds; net ${fmtMoney(row.net_revenue)})`;
+          },
           emptyText: 'No sales in this period.',
         }),
       ),

@@ -19,6 +19,7 @@ const TYPES = [
   'topup_activated',
   'topup_exhausted',
   'daily_limit_reached',
+  'payment_refunded',
 ];
 const CHANNELS = [['sms', 'SMS'], ['push', 'Push'], ['in_app', 'In-app']];
 
