@@ -92,6 +92,10 @@ _CAPTURE = f"""
 class PaymentRepository(Repository[Payment]):
     model = Payment
 
+    async def get(self, key: int | str) -> Payment | None:
+        """Read afresh: the purchase path changes payments in raw SQL."""
+        return await self.session.get(Payment, key, populate_existing=True)
+
     async def open(
         self, payment_id: str, order: Order, provider: str, at: datetime, expires_at: datetime
     ) -> None:
@@ -159,7 +163,13 @@ class PaymentRepository(Repository[Payment]):
         )
 
     async def lock(self, payment_id: str) -> Payment | None:
-        query = select(Payment).where(Payment.payment_id == payment_id).with_for_update()
+        """The payment, locked and read afresh (the purchase path changes it in raw SQL)."""
+        query = (
+            select(Payment)
+            .where(Payment.payment_id == payment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def find_by_provider(
@@ -252,8 +262,13 @@ class PaymentRepository(Repository[Payment]):
         return list(rows.scalars())
 
     async def lock_refund(self, refund_id: int) -> PaymentRefund | None:
-        query = select(PaymentRefund).where(PaymentRefund.refund_id == refund_id)
-        return (await self.session.execute(query.with_for_update())).scalar_one_or_none()
+        query = (
+            select(PaymentRefund)
+            .where(PaymentRefund.refund_id == refund_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
 
     async def refund_by_provider_id(self, payment_id: str, provider_refund_id: str) -> int | None:
         query = select(PaymentRefund.refund_id).where(
