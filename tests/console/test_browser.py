@@ -2,7 +2,8 @@
 database, requests commit): sign-in, the dashboard's charts drawn from real sales, a plan
 created in the console reaching the customers' catalogue, a customer search and status
 change, and every page (transactions export, notifications, CMS reorder, backup and a
-confirmed restore, audit log). Screenshots: .nexa/test-artifacts/console/."""
+confirmed restore, audit log), and a payment found by its status, its timeline and a refund
+in two parts. Screenshots: .nexa/test-artifacts/console/."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Shop:
     customers: list[dict[str, Any]] = field(default_factory=list)
     revenue_today: Decimal = Decimal("0")
     plans_sold: set[str] = field(default_factory=set)
+    prepaid_plan_ids: list[int] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -45,6 +47,18 @@ class Shop:
             assert login.status_code == 200, login.text
             return str(login.json()["access_token"])
 
+    def admin_get(self, path: str) -> Any:
+        """An admin API answer, read outside the browser."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            login = http.post(
+                "/admin/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+            )
+            assert login.status_code == 200, login.text
+            token = login.json()["access_token"]
+            answer = http.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
     def customer_catalogue(self) -> list[dict[str, Any]]:
         token = self.customer_token(self.customers[0]["phone_number"])
         with httpx.Client(base_url=self.base_url, timeout=30) as http:
@@ -53,22 +67,36 @@ class Shop:
             return list(plans.json())
 
 
+def register(http: httpx.Client, full_name: str) -> dict[str, Any]:
+    created = http.post(
+        "/customer/register",
+        json={
+            "phone_number": unique_phone(),
+            "password": CUSTOMER_PASSWORD,
+            "full_name": full_name,
+        },
+    )
+    assert created.status_code == 200, created.text
+    return dict(created.json())
+
+
+def recharge(http: httpx.Client, token: str, plan_id: int, phone: str) -> dict[str, Any]:
+    """A paid recharge (the demo's payment simulator approves it)."""
+    paid = http.post(
+        "/customer/recharge",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"plan_id": plan_id, "recipient_phone_number": phone, "payment_method": "upi"},
+    )
+    assert paid.status_code == 200, paid.text
+    return dict(paid.json())
+
+
 def seed(server: Process) -> Shop:
     """Three customers (one unique word in their names) and five paid recharges today."""
     shop = Shop(server, token=f"Zeph{uuid.uuid4().hex[:6]}")
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         for first in ("Asha", "Ravi", "Meena"):
-            phone = unique_phone()
-            created = http.post(
-                "/customer/register",
-                json={
-                    "phone_number": phone,
-                    "password": CUSTOMER_PASSWORD,
-                    "full_name": f"{first} {shop.token}",
-                },
-            )
-            assert created.status_code == 200, created.text
-            shop.customers.append(created.json())
+            shop.customers.append(register(http, f"{first} {shop.token}"))
         token = shop.customer_token(shop.customers[0]["phone_number"])
         auth = {"Authorization": f"Bearer {token}"}
         catalogue = http.get("/customer/plans", headers=auth).json()
@@ -76,20 +104,12 @@ def seed(server: Process) -> Shop:
             plan for plan in catalogue if plan["plan_type"] == "Prepaid" and not plan["is_topup"]
         ]
         assert len(base_plans) >= 2, "the demo catalogue has prepaid plans"
+        shop.prepaid_plan_ids = [plan["plan_id"] for plan in base_plans]
         for index, customer in enumerate(shop.customers):
             buyer = shop.customer_token(customer["phone_number"])
             for plan in base_plans[: 2 if index < 2 else 1]:
-                paid = http.post(
-                    "/customer/recharge",
-                    headers={"Authorization": f"Bearer {buyer}"},
-                    json={
-                        "plan_id": plan["plan_id"],
-                        "recipient_phone_number": customer["phone_number"],
-                        "payment_method": "upi",
-                    },
-                )
-                assert paid.status_code == 200, paid.text
-                shop.revenue_today += Decimal(str(paid.json()["final_amount"]))
+                paid = recharge(http, buyer, plan["plan_id"], customer["phone_number"])
+                shop.revenue_today += Decimal(str(paid["final_amount"]))
                 shop.plans_sold.add(plan["plan_name"])
     return shop
 
@@ -356,6 +376,7 @@ def test_every_page_and_its_main_task(page: Browser, shop: Shop) -> None:
     page.wait_text(".alert-ok", "Exported 1 transactions to transactions_export_")
     page.go("transactions", "payment_status=failed")
     page.wait_text("#transaction-results .empty", "No transaction matches")
+    assert "null" not in page.find("#transaction-results").text  # no pager, not even "null"
     page.screenshot("06-transactions")
 
     # subscriptions: the running plans, the (empty) queue
@@ -429,6 +450,99 @@ def test_every_page_and_its_main_task(page: Browser, shop: Shop) -> None:
     page.screenshot("11-audit-log")
 
     # every page renders without an error
-    for name in ("dashboard", "customers", "catalog", "subscriptions", "notifications", "cms"):
+    for name in (
+        "dashboard",
+        "customers",
+        "catalog",
+        "subscriptions",
+        "notifications",
+        "cms",
+        "payments",
+    ):
         page.go(name)
         assert not page.alerts(), f"{name}: {page.alerts()}"
+
+
+def test_a_payment_its_timeline_and_a_refund_in_two_parts(page: Browser, shop: Shop) -> None:
+    # a recharge by a new customer: the simulator approves it, its payment is captured
+    with httpx.Client(base_url=shop.base_url, timeout=30) as http:
+        customer = register(http, f"Payer {shop.token}")
+        token = shop.customer_token(customer["phone_number"])
+        paid = recharge(http, token, shop.prepaid_plan_ids[0], customer["phone_number"])
+    payment_id = paid["payment_id"]
+    amount = Decimal(str(paid["final_amount"]))
+    assert payment_id and amount > 10
+
+    # the list filtered by status, then the payment opened from its row
+    sign_in(page)
+    page.go("payments")
+    page.find("#payment-filter-status option[value=captured]").click()
+    page.submit("#payment-filters button[type=submit]", "payments")
+    assert "status=captured" in page.driver.current_url
+    rows = page.find_all("#payments-table tbody tr")
+    assert rows and all("Captured" in row.text for row in rows)
+    row = page.row_with("#payments-table", payment_id)
+    assert money(amount) in row.text and f"#{customer['customer_id']}" in row.text
+    page.mark_stale()
+    row.find_elements("css selector", "td")[2].click()  # the order's cell, not the link
+    page.wait_ready("payments")
+    assert payment_id in page.find("#payment-detail h2").text
+    assert "Captured" in page.find("#payment-status").text
+    assert page.find("[data-stat='payment-left'] .stat-value").text == money(amount)
+    assert "selected" in page.row_with("#payments-table", payment_id).get_attribute("class")
+
+    # the timeline shows every event the API has, in order
+    view = shop.admin_get(f"/admin/payments/{payment_id}")
+    events = page.find_all("#payment-timeline tbody tr")
+    assert len(view["timeline"]) >= 2 and len(events) == len(view["timeline"])
+    for shown, event in zip(events, view["timeline"], strict=True):
+        cells = [cell.text for cell in shown.find_elements("css selector", "td")]
+        assert cells[1].lower() == event["status"].replace("_", " ")
+        assert cells[2].lower() == event["source"].replace("_", " ")
+    assert "captured" in [event["status"] for event in view["timeline"]]
+    assert "No refund" in page.find("#payment-detail").text
+
+    # a refund of more than is left: the API's refusal, in the dialog that stays open
+    page.find("#refund-payment").click()
+    dialog = page.wait_for("dialog[open]")
+    assert money(amount) in dialog.text  # what is left, also what an empty amount refunds
+    confirm = dialog.find_element("css selector", "button[type=submit]")
+    assert not confirm.is_enabled()  # the confirmation is required
+    dialog.find_element("css selector", "#refund-amount").send_keys("100000")
+    dialog.find_element("css selector", "#refund-reason").send_keys("Console refund test")
+    dialog.find_element("css selector", "[name=confirm]").click()
+    confirm.click()
+    refusal = page.wait_text("dialog[open] .dialog-error", "can still be refunded")
+    assert money(amount).replace(",", "") in refusal.text.replace(",", "")
+
+    # 10.00 of it: the refund is listed, the payment partially refunded
+    page.fill("dialog[open] #refund-amount", "10.00")
+    page.wait_text("#refund-summary", "₹10.00 goes back")
+    page.screenshot("12-payment-refund-dialog")
+    confirm.click()
+    page.wait(lambda _: not page.find_all("dialog[open]"))
+    page.wait_text(".alert-ok", "of ₹10.00: processed")
+    page.wait_text("#payment-status", "Partially refunded")
+    refund = page.row_with("#payment-refunds", "₹10.00")
+    assert "Processed" in refund.text and "Console refund test" in refund.text
+    assert page.find("[data-stat='payment-refunded'] .stat-value").text == "₹10.00"
+    assert page.find("[data-stat='payment-left'] .stat-value").text == money(amount - 10)
+    # the list is reloaded too: the payment no longer matches the "captured" filter
+    page.wait(lambda _: payment_id not in page.find("#payment-results").text)
+    view = shop.admin_get(f"/admin/payments/{payment_id}")
+    assert view["status"] == "partially_refunded"
+    assert Decimal(str(view["refunded_amount"])) == Decimal("10.00")
+    page.screenshot("13-payment-detail")
+
+    # the rest, amount left empty: refunded in full, and no refund button any more
+    page.find("#refund-payment").click()
+    dialog = page.wait_for("dialog[open]")
+    assert f"{money(amount - 10)} goes back" in page.find("#refund-summary").text
+    dialog.find_element("css selector", "[name=confirm]").click()
+    dialog.find_element("css selector", "button[type=submit]").click()
+    page.wait(lambda _: not page.find_all("dialog[open]"))
+    page.wait_text("#payment-status", "Refunded")
+    assert not page.find_all("#refund-payment")
+    assert len(page.find_all("#payment-refunds tbody tr")) == 2
+    view = shop.admin_get(f"/admin/payments/{payment_id}")
+    assert (view["status"], Decimal(str(view["refunded_amount"]))) == ("refunded", amount)

@@ -7,13 +7,21 @@ import re
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from pathlib import Path
+from typing import get_args
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from nexa.console import STATIC_DIR
-from nexa.models import NotificationType, PaymentMethod, PaymentStatus, TransactionType
+from nexa.core.config import Settings
+from nexa.models import (
+    NotificationType,
+    PaymentMethod,
+    PaymentState,
+    PaymentStatus,
+    TransactionType,
+)
 
 FILES = sorted(path for path in STATIC_DIR.rglob("*") if path.is_file())
 SCRIPTS = [path for path in FILES if path.suffix == ".js"]
@@ -199,9 +207,23 @@ def _listed(script: str, constant: str) -> set[str]:
         ("pages/transactions.js", "TYPES", TransactionType),
         ("pages/transactions.js", "STATUSES", PaymentStatus),
         ("pages/transactions.js", "METHODS", PaymentMethod),
+        ("pages/payments.js", "STATUSES", PaymentState),
     ],
 )
 def test_the_console_offers_every_value_of_an_enum(
     script: str, constant: str, enum: type[StrEnum]
 ) -> None:
     assert _listed(script, constant) == {member.value for member in enum}
+
+
+def test_the_payments_page_offers_every_provider() -> None:
+    providers = set(get_args(Settings.model_fields["payment_provider"].annotation))
+    assert providers and _listed("pages/payments.js", "PROVIDERS") == providers
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    app = (STATIC_DIR / "js" / "app.js").read_text()
+    pages = sorted(path.stem for path in (STATIC_DIR / "js" / "pages").glob("*.js"))
+    for name in pages:
+        assert f"import {name} from './pages/{name}.js';" in app, name
+        assert re.search(rf"^\s+{name},$", app, re.M), f"{name} is not in PAGES"

@@ -152,6 +152,12 @@ export async function request(method, path, options = {}) {
   return data;
 }
 
+/** A fresh Idempotency-Key for one money-moving request (randomUUID needs a secure context). */
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export const api = {
   get: (path, query, options = {}) => request('GET', path, { ...options, query }),
   post: (path, body, options = {}) => request('POST', path, { ...options, body }),

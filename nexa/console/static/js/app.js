@@ -8,6 +8,7 @@ import cms from './pages/cms.js';
 import customers from './pages/customers.js';
 import dashboard from './pages/dashboard.js';
 import notifications from './pages/notifications.js';
+import payments from './pages/payments.js';
 import subscriptions from './pages/subscriptions.js';
 import transactions from './pages/transactions.js';
 
@@ -15,6 +16,7 @@ const PAGES = {
   dashboard,
   customers,
   transactions,
+  payments,
   catalog,
   subscriptions,
   notifications,

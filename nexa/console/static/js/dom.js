@@ -58,11 +58,11 @@ export function fmtCount(value) {
   return count.format(Number(value));
 }
 
-export function fmtDateTime(value) {
+export function fmtDateTime(value, { seconds = false } = {}) {
   if (!value) return '—';
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
-  return date.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' });
 }
 
 export function fmtDate(value) {
@@ -175,8 +175,9 @@ export function stat(title, value, note, testId) {
 
 /**
  * A table; columns: [{label, value: row => text|Node, class}]. Empty rows: a message instead.
+ * `rowProps(row)`: the props of a row's <tr> (e.g. a class and an onClick).
  */
-export function table(columns, rows, { emptyText = 'Nothing to show.', id } = {}) {
+export function table(columns, rows, { emptyText = 'Nothing to show.', id, rowProps } = {}) {
   if (!rows || rows.length === 0) return h('div', { class: 'table-empty', id }, empty(emptyText));
   return h(
     'div',
@@ -191,7 +192,7 @@ export function table(columns, rows, { emptyText = 'Nothing to show.', id } = {}
         rows.map((row) =>
           h(
             'tr',
-            {},
+            rowProps ? rowProps(row) : {},
             columns.map((column) => {
               const value = column.value(row);
               return h('td', { class: column.class }, value === null || value === undefined || value === '' ? '—' : value);
@@ -203,9 +204,18 @@ export function table(columns, rows, { emptyText = 'Nothing to show.', id } = {}
   );
 }
 
+/** A list of label: value pairs ([[label, value], …]); blank values show as —. */
+export function facts(entries, props = {}) {
+  return h(
+    'dl',
+    { class: 'facts', ...props },
+    entries.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value === null || value === undefined || value === '' ? '—' : value)]),
+  );
+}
+
 /** Previous/next buttons and "1–50 of 312". */
 export function pager({ skip, limit, total, shown }, onMove) {
-  if (!shown && !skip) return null; // nothing to page through
+  if (!shown && !skip) return document.createDocumentFragment(); // nothing to page through: appends nothing
   const last = skip + (shown ?? 0);
   const known = total !== null && total !== undefined;
   const text = shown ? `${skip + 1}–${last}${known ? ` of ${fmtCount(total)}` : ''}` : known ? `0 of ${fmtCount(total)}` : '';
@@ -244,6 +254,16 @@ export function select(name, options, props = {}) {
 
 export function checkbox(name, checked, text) {
   return h('label', { class: 'check' }, h('input', { type: 'checkbox', name, checked: Boolean(checked) }), ' ', text);
+}
+
+/** A list's filters with Apply and Clear; `onApply(values)` gets the controls' non-blank values. */
+export function filterForm(id, controls, { onApply, onClear }) {
+  const form = h('form', { class: 'filters', id }, controls, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'), button('Clear', onClear));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    onApply(compact(formValues(form)));
+  });
+  return form;
 }
 
 /** The form's named controls as an object (checkboxes as booleans), blanks left out. */

@@ -1,6 +1,6 @@
 // Audit log: who changed what, when; the fields each change touched.
 import { api } from '../api.js';
-import { button, clear, compact, field, fmtDateTime, formValues, h, input, loading, pageHeader, pager, section, table } from '../dom.js';
+import { clear, compact, field, filterForm, fmtDateTime, h, input, loading, pageHeader, pager, section, table } from '../dom.js';
 
 const LIMIT = 50;
 const FILTERS = ['action', 'target_type', 'target_id', 'admin_id', 'date_from', 'date_to'];
@@ -33,22 +33,18 @@ export default {
     const params = context.params;
     const skip = Number(params.get('skip') || 0);
     const filters = compact(Object.fromEntries(FILTERS.map((name) => [name, params.get(name)])));
-    const form = h(
-      'form',
-      { class: 'filters', id: 'audit-filters' },
-      field('Action', input('action', { value: filters.action || '', placeholder: 'e.g. plan.update', maxLength: 60 })),
-      field('Target type', input('target_type', { value: filters.target_type || '', placeholder: 'plan, customer…', maxLength: 40 })),
-      field('Target ID', input('target_id', { value: filters.target_id || '', maxLength: 64, class: 'narrow' })),
-      field('Admin ID', input('admin_id', { type: 'number', min: 1, value: filters.admin_id || '', class: 'narrow' })),
-      field('From', input('date_from', { type: 'date', value: filters.date_from || '' })),
-      field('To (included)', input('date_to', { type: 'date', value: filters.date_to || '' })),
-      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'),
-      button('Clear', () => context.navigate('audit')),
+    const form = filterForm(
+      'audit-filters',
+      [
+        field('Action', input('action', { value: filters.action || '', placeholder: 'e.g. plan.update', maxLength: 60 })),
+        field('Target type', input('target_type', { value: filters.target_type || '', placeholder: 'plan, customer…', maxLength: 40 })),
+        field('Target ID', input('target_id', { value: filters.target_id || '', maxLength: 64, class: 'narrow' })),
+        field('Admin ID', input('admin_id', { type: 'number', min: 1, value: filters.admin_id || '', class: 'narrow' })),
+        field('From', input('date_from', { type: 'date', value: filters.date_from || '' })),
+        field('To (included)', input('date_to', { type: 'date', value: filters.date_to || '' })),
+      ],
+      { onApply: (values) => context.navigate('audit', values), onClear: () => context.navigate('audit') },
     );
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      context.navigate('audit', compact(formValues(form)));
-    });
     const results = h('div', { id: 'audit-results' }, loading());
     main.append(pageHeader('Audit log'), section('Filters', form), section(null, results));
 

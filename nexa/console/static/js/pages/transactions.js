@@ -1,6 +1,6 @@
 // Transactions: filters, pages of results, CSV / JSON export of every matching row.
 import { api } from '../api.js';
-import { badge, busy, button, clear, compact, field, flash, fmtCount, fmtDateTime, fmtMoney, formValues, h, input, label, loading, pageHeader, pager, section, select, table } from '../dom.js';
+import { badge, busy, button, clear, compact, field, filterForm, flash, fmtCount, fmtDateTime, fmtMoney, h, input, label, loading, pageHeader, pager, section, select, table } from '../dom.js';
 
 const LIMIT = 50;
 const FILTERS = [
@@ -22,31 +22,26 @@ const TYPES = [...any('Any type'), 'prepaid_recharge', 'topup_purchase', 'postpa
 const STATUSES = [...any('Any status'), 'success', 'failed'];
 const METHODS = [...any('Any method'), 'upi', 'credit_card', 'debit_card', 'net_banking'];
 
-function filterForm(params, context) {
+function transactionFilters(params, context) {
   const value = (name) => params.get(name) || '';
-  const form = h(
-    'form',
-    { class: 'filters', id: 'transaction-filters' },
-    field('Customer phone', input('customer_phone', { value: value('customer_phone'), placeholder: 'contains', maxLength: 20 })),
-    field('Recipient number', input('recipient_phone_number', { value: value('recipient_phone_number'), maxLength: 20 })),
-    field('Customer ID', input('customer_id', { type: 'number', min: 1, value: value('customer_id'), class: 'narrow' })),
-    field('Plan ID', input('plan_id', { type: 'number', min: 1, value: value('plan_id'), class: 'narrow' })),
-    field('Transaction ID', input('transaction_id', { type: 'number', min: 1, value: value('transaction_id'), class: 'narrow' })),
-    field('Type', select('transaction_type', TYPES, { value: value('transaction_type') })),
-    field('Status', select('payment_status', STATUSES, { value: value('payment_status') })),
-    field('Method', select('payment_method', METHODS, { value: value('payment_method') })),
-    field('From', input('date_from', { type: 'date', value: value('date_from') })),
-    field('To (included)', input('date_to', { type: 'date', value: value('date_to') })),
-    field('Min ₹', input('min_amount', { type: 'number', min: 0, step: '0.01', value: value('min_amount'), class: 'narrow' })),
-    field('Max ₹', input('max_amount', { type: 'number', min: 0, step: '0.01', value: value('max_amount'), class: 'narrow' })),
-    h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'),
-    button('Clear', () => context.navigate('transactions')),
+  return filterForm(
+    'transaction-filters',
+    [
+      field('Customer phone', input('customer_phone', { value: value('customer_phone'), placeholder: 'contains', maxLength: 20 })),
+      field('Recipient number', input('recipient_phone_number', { value: value('recipient_phone_number'), maxLength: 20 })),
+      field('Customer ID', input('customer_id', { type: 'number', min: 1, value: value('customer_id'), class: 'narrow' })),
+      field('Plan ID', input('plan_id', { type: 'number', min: 1, value: value('plan_id'), class: 'narrow' })),
+      field('Transaction ID', input('transaction_id', { type: 'number', min: 1, value: value('transaction_id'), class: 'narrow' })),
+      field('Type', select('transaction_type', TYPES, { value: value('transaction_type') })),
+      field('Status', select('payment_status', STATUSES, { value: value('payment_status') })),
+      field('Method', select('payment_method', METHODS, { value: value('payment_method') })),
+      field('From', input('date_from', { type: 'date', value: value('date_from') })),
+      field('To (included)', input('date_to', { type: 'date', value: value('date_to') })),
+      field('Min ₹', input('min_amount', { type: 'number', min: 0, step: '0.01', value: value('min_amount'), class: 'narrow' })),
+      field('Max ₹', input('max_amount', { type: 'number', min: 0, step: '0.01', value: value('max_amount'), class: 'narrow' })),
+    ],
+    { onApply: (values) => context.navigate('transactions', values), onClear: () => context.navigate('transactions') },
   );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    context.navigate('transactions', compact(formValues(form)));
-  });
-  return form;
 }
 
 async function exportRows(filters, format, trigger) {
@@ -87,7 +82,7 @@ export default {
     const csv = button('Export CSV', (event) => exportRows(filters, 'csv', event.currentTarget), { id: 'export-csv' });
     const json = button('Export JSON', (event) => exportRows(filters, 'json', event.currentTarget), { id: 'export-json' });
     const results = h('div', { id: 'transaction-results' }, loading());
-    main.append(pageHeader('Transactions', csv, json), section('Filters', filterForm(params, context)), section(null, results));
+    main.append(pageHeader('Transactions', csv, json), section('Filters', transactionFilters(params, context)), section(null, results));
 
     const { data, total } = await api.get('/admin/transactions/', { ...filters, skip, limit: LIMIT }, { withTotal: true });
     if (!context.alive()) return;
