@@ -117,23 +117,14 @@ def _pending_window() -> timedelta:
 
 
 def pending_answer(
-    payment_id: str, provider_name: str, provider_order_id: str | None, order: Order
+    payment_id: str, provider_name: str, provider_order_id: str | None, order: Order | Payment
 ) -> PaymentPending:
+    """The 202 of a purchase whose payment is open (`order`: the order, or its payment)."""
     return PaymentPending(
         payment_id=payment_id,
         provider=provider_name,
         provider_order_id=provider_order_id,
-        order=OrderView(
-            order_type=order.order_type,
-            recipient_phone_number=order.recipient_phone_number,
-            plan_id=order.plan_id,
-            offer_id=order.offer_id,
-            original_amount=order.original_amount,
-            discount_amount=order.discount_amount,
-            discount_type=order.discount_type,
-            amount=order.amount,
-            description=order.description,
-        ),
+        order=OrderView.model_validate(order),
     )
 
 
@@ -161,9 +152,7 @@ async def settle(
             return Settlement(PaymentState.pending)
         payment.status = PaymentState.pending
         await payments.add_event(payment, source, at=now, event_id=event_id)
-        pending = pending_answer(
-            payment_id, payment.provider, payment.provider_order_id, order_of(payment)
-        )
+        pending = pending_answer(payment_id, payment.provider, payment.provider_order_id, payment)
         await _answer_key(db, payment.idempotency_key_id, 202, pending)
         return Settlement(PaymentState.pending, pending)
     reason = outcome.failure_reason or "The payment failed"
@@ -273,20 +262,3 @@ async def _answer_key(
         return
     body = answer.body() if isinstance(answer, NexaError) else answer.model_dump(mode="json")
     await idempotency.record(db, idempotency.IdempotencyClaim(key_id), status, body)
-
-
-def order_of(payment: Payment) -> Order:
-    """The order a payment row pays for."""
-    return Order(
-        payer_id=payment.customer_id,
-        order_type=payment.order_type,
-        recipient_phone_number=payment.recipient_phone_number,
-        plan_id=payment.plan_id,
-        payment_method=payment.payment_method,
-        original_amount=payment.original_amount,
-        description=payment.description,
-        discount_amount=payment.discount_amount,
-        discount_type=payment.discount_type,
-        offer_id=payment.offer_id,
-        referral_discount_id=payment.referral_discount_id,
-    )

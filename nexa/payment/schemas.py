@@ -71,11 +71,6 @@ class PaymentRecord:
     idempotency_key_id: int | None
 
 
-def as_record(payment: object) -> PaymentRecord:
-    """The record of a payment row (or of a row the purchase path's SQL returned)."""
-    return PaymentRecord(**{name: getattr(payment, name) for name in PaymentRecord.__annotations__})
-
-
 class OrderView(Schema):
     order_type: TransactionType
     recipient_phone_number: str
@@ -118,7 +113,14 @@ class RefundView(Schema):
     processed_at: datetime | None = None
 
 
+def as_record(payment: object) -> PaymentRecord:
+    """The record of a payment row (or of a row the purchase path's SQL returned)."""
+    return PaymentRecord(**{name: getattr(payment, name) for name in PaymentRecord.__annotations__})
+
+
 class PaymentView(Schema):
+    """A payment with its order; one payment asked for also has its timeline and refunds."""
+
     payment_id: str
     customer_id: int
     status: PaymentState
@@ -127,14 +129,14 @@ class PaymentView(Schema):
     amount: Money
     refunded_amount: Money
     order: OrderView
-    transaction_id: int | None = None
-    failure_reason: str | None = None
+    timeline: list[PaymentEventView] = Field(default_factory=list)
+    refunds: list[RefundView] = Field(default_factory=list)
     created_at: datetime
     captured_at: datetime | None = None
     failed_at: datetime | None = None
     fulfilled_at: datetime | None = None
-    timeline: list[PaymentEventView] = Field(default_factory=list)
-    refunds: list[RefundView] = Field(default_factory=list)
+    failure_reason: str | None = None
+    transaction_id: int | None = None
 
 
 class RefundRequest(Schema):

@@ -52,32 +52,12 @@ class PaymentFilter:
 
 
 def _summary(payment: Payment) -> PaymentView:
-    return PaymentView(
-        payment_id=payment.payment_id,
-        customer_id=payment.customer_id,
-        status=payment.status,
-        provider=payment.provider,
-        payment_method=payment.payment_method,
-        amount=payment.amount,
-        refunded_amount=payment.refunded_amount,
-        order=OrderView(
-            order_type=payment.order_type,
-            recipient_phone_number=payment.recipient_phone_number,
-            plan_id=payment.plan_id,
-            offer_id=payment.offer_id,
-            original_amount=payment.original_amount,
-            discount_amount=payment.discount_amount,
-            discount_type=payment.discount_type,
-            amount=payment.amount,
-            description=payment.description,
-        ),
-        transaction_id=payment.transaction_id,
-        failure_reason=payment.failure_reason,
-        created_at=payment.created_at,
-        captured_at=payment.captured_at,
-        failed_at=payment.failed_at,
-        fulfilled_at=payment.fulfilled_at,
-    )
+    facts = {name: getattr(payment, name) for name in PaymentView.model_fields if name in _ROW}
+    return PaymentView.model_validate(facts | {"order": OrderView.model_validate(payment)})
+
+
+# the view's fields read straight off the payment row
+_ROW = frozenset(PaymentView.model_fields) - {"order", "timeline", "refunds"}
 
 
 async def payment_view(

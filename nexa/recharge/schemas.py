@@ -29,6 +29,7 @@ class RechargeRequest(Schema):
 
 class RechargeResponse(Schema):
     transaction_id: int
+    payment_id: str | None = None  # NEXA: the payment, its order and its timeline
     plan_name: str
     final_amount: Money
     payment_status: PaymentStatus
@@ -44,10 +45,11 @@ class RechargeResponse(Schema):
     activation_date: datetime
     expiry_date: datetime
     queue_position: int | None = None
-    payment_id: str | None = None
 
 
 class PaymentFailedBody(Schema):
+    """The 402 of a declined payment: the failed attempt stays in the ledger."""
+
     detail: str
     code: str
     transaction_id: int
