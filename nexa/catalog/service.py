@@ -13,13 +13,14 @@ from sqlalchemy import ColumnElement, ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from nexa.catalog.cache import plan_for_sale as get_plan_for_sale
 from nexa.catalog.offers import (
     OfferForAnotherPlan,
     OfferNotFound,
     OfferNotValidNow,
     get_offer_for_purchase,
 )
-from nexa.catalog.plans import PlanNotFound, get_plan_for_sale
+from nexa.catalog.plans import PlanNotFound
 from nexa.catalog.repository import CategoryRepository, PlanRepository
 from nexa.catalog.repository import plan_name_of as _plan_name_of
 from nexa.catalog.schemas import SellablePlan

@@ -1,4 +1,5 @@
-"""Queue a job in the caller's database transaction (the job exists only if the write commits)."""
+"""Queue a job: in the caller's database transaction (the job exists only if the write
+commits), or on its own right after a commit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from nexa.core.db import get_engine
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
@@ -41,4 +44,26 @@ async def defer_in_transaction(
             )
     except IntegrityError:
         return False
+    return True
+
+
+async def defer_alone(task_name: str, *, queueing_lock: str | None = None) -> bool:
+    """Queue `task_name` in one autocommitted statement, outside any transaction (a wake-up
+    after a commit: one round trip instead of begin, savepoint, statement and commit). With
+    a queueing lock, a job already waiting makes this a no-op (returns False)."""
+    async with get_engine().connect() as connection:
+        alone = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            await alone.execute(
+                _DEFER,
+                {
+                    "queue": "default",
+                    "task": task_name,
+                    "queueing_lock": queueing_lock,
+                    "args": "{}",
+                    "scheduled_at": None,
+                },
+            )
+        except IntegrityError:
+            return False
     return True

@@ -1,12 +1,12 @@
 """Waking the delivery job once rows to send have committed.
 
 `notify` marks the request's session; when that session commits, this process queues the
-delivery job (one queued at a time, by its queueing lock) in a short transaction of its
-own. Deferring inside the business transaction instead would cost a savepoint per
-purchase and make concurrent purchases wait on one another at the job's unique queueing
-lock until each commits. Requests arriving while a wake-up is under way share it. If the
-process dies between the commit and the wake-up, the every-minute sweep
-(`deliver_notifications_sweep`) sends the rows.
+delivery job (one queued at a time, by its queueing lock) in one autocommitted statement.
+Deferring inside the business transaction instead would cost a savepoint per purchase and
+make concurrent purchases wait on one another at the job's unique queueing lock until each
+commits. Requests arriving while a wake-up is under way share it. If the process dies
+between the commit and the wake-up, the every-minute sweep (`deliver_notifications_sweep`)
+sends the rows.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from nexa.core.db import unit_of_work
-from nexa.core.queue import defer_in_transaction
+from nexa.core.queue import defer_alone
 
 log = structlog.get_logger("nexa.notification.wakeup")
 
@@ -51,8 +50,7 @@ class _WakeUps:
         while True:
             self.again = False
             try:
-                async with unit_of_work(business_time=False) as db:
-                    await defer_in_transaction(db, DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
+                await defer_alone(DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
             except Exception as exc:  # the sweep will send them; say so, do not fail anyone
                 log.warning("delivery_wakeup_failed", error=type(exc).__name__)
             if not self.again:

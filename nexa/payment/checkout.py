@@ -86,8 +86,9 @@ async def checkout(
         if order.order_ref and "uq_payment_open_order_ref" in str(exc):
             raise PaymentInProgress("A payment for this is already in progress") from exc
         raise
-    pending = pending_answer(payment_id, gateway.name, None, order)
-    await idempotency.record(db, claimed, idempotency.PROCESSING, pending.model_dump(mode="json"))
+    if claimed is not None:  # a replay meanwhile waits, then answers this
+        interim = pending_answer(payment_id, gateway.name, None, order).model_dump(mode="json")
+        await idempotency.record(db, claimed, idempotency.PROCESSING, interim)
     await commit_step(db)
 
     try:
@@ -224,6 +225,7 @@ async def _capture(
             delivered = await fulfiller.fulfil(db, captured)
         except CannotFulfil as refused:
             log.warning("payment_not_fulfilled", payment_id=payment_id, reason=str(refused))
+            await payments.undeliver(payment_id)
             await refunds.refund_automatically(db, payment_id, f"Not delivered: {refused}")
             undelivered = OrderNotFulfilled(
                 "The order could not be delivered any more; the payment is being refunded",
@@ -232,7 +234,6 @@ async def _capture(
             undelivered.extra = {"payment_id": payment_id}
             await _answer_key(db, captured.idempotency_key_id, 409, undelivered)
             return Settlement(PaymentState.captured, undelivered)
-        await payments.mark_fulfilled(payment_id, now)
         body = fulfiller.answer(captured, delivered)
         await _answer_key(db, captured.idempotency_key_id, 200, body)
         return Settlement(PaymentState.captured, body)
@@ -245,6 +246,7 @@ async def _capture(
         provider_order_id=outcome.provider_order_id,
         event_id=event_id,
         detail="captured after the payment had failed",
+        deliver=False,
     )
     if late is not None:  # the customer paid after NEXA gave up: the money goes back
         log.warning("late_capture_refunded", payment_id=payment_id)

@@ -61,7 +61,9 @@ _CAPTURE = f"""
         SET status = 'captured', captured_at = %(at)s, updated_at = %(at)s,
             provider_payment_id = coalesce(%(provider_payment_id)s, p.provider_payment_id),
             provider_order_id = coalesce(%(provider_order_id)s, p.provider_order_id),
-            transaction_id = ledger.id, next_check_at = NULL
+            transaction_id = ledger.id, next_check_at = NULL,
+            -- delivered in this same transaction, or (see undeliver) not at all
+            fulfilled_at = CASE WHEN %(deliver)s THEN %(at)s END
         FROM ledger
         WHERE p.payment_id = %(payment_id)s AND p.status = ANY(%(from_states)s::varchar[])
         RETURNING {_RECORD}, provider, provider_payment_id
@@ -137,8 +139,11 @@ class PaymentRepository(Repository[Payment]):
         provider_order_id: str | None = None,
         event_id: str | None = None,
         detail: str | None = None,
+        deliver: bool = True,
     ) -> PaymentRecord | None:
-        """Captured now (if it is in one of `from_states`): its event and ledger row too."""
+        """Captured now (if it is in one of `from_states`): its event and ledger row too.
+        `deliver`: the caller fulfils the order in this transaction (it marks the payment
+        fulfilled; `undeliver` takes that back when the order cannot be delivered)."""
         row = await sql.fetch_one(
             self.session,
             _CAPTURE,
@@ -151,15 +156,16 @@ class PaymentRepository(Repository[Payment]):
                 "provider_order_id": provider_order_id,
                 "event_id": event_id,
                 "detail": detail,
+                "deliver": deliver,
             },
         )
         return as_record(row) if row is not None else None
 
-    async def mark_fulfilled(self, payment_id: str, at: datetime) -> None:
+    async def undeliver(self, payment_id: str) -> None:
         await sql.execute(
             self.session,
-            "UPDATE payment SET fulfilled_at = %(at)s WHERE payment_id = %(id)s",
-            {"id": payment_id, "at": at},
+            "UPDATE payment SET fulfilled_at = NULL WHERE payment_id = %(id)s",
+            {"id": payment_id},
         )
 
     async def lock(self, payment_id: str) -> Payment | None:

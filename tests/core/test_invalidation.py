@@ -132,6 +132,55 @@ async def test_a_plan_edited_by_another_process_shows_in_the_cached_listing(
         )
 
 
+async def test_a_plan_repriced_or_withdrawn_by_another_process_is_sold_so_within_moments(
+    committing_client: httpx.AsyncClient,
+) -> None:
+    setup = await committed_customer_and_plan(price=Decimal("149.00"))
+    try:
+        token = (await login_customer(committing_client, setup.phone_number))["access_token"]
+
+        async def buy() -> httpx.Response:
+            return await committing_client.post(
+                "/customer/recharge",
+                json={
+                    "plan_id": setup.plan_id,
+                    "recipient_phone_number": setup.phone_number,
+                    "payment_method": "upi",
+                },
+                headers=bearer(token),
+            )
+
+        first = await buy()
+        assert (first.status_code, first.json()["final_amount"]) == (200, 149.0)
+        assert catalog_cache.plans_for_sale.get(setup.plan_id) is not None  # held in memory
+
+        await commit_elsewhere("UPDATE plan SET price = 175.00 WHERE plan_id = %s", setup.plan_id)
+
+        async def repriced() -> bool:
+            return catalog_cache.plans_for_sale.get(setup.plan_id) is None
+
+        assert await eventually(repriced)
+        second = await buy()
+        assert (second.status_code, second.json()["final_amount"]) == (200, 175.0)
+
+        await commit_elsewhere(
+            "UPDATE plan SET status = 'inactive' WHERE plan_id = %s", setup.plan_id
+        )
+
+        async def withdrawn() -> bool:
+            refused = await buy()
+            return (refused.status_code, refused.json().get("code")) == (404, "plan_not_found")
+
+        assert await eventually(withdrawn)
+    finally:
+        await purge(
+            customer_ids=[setup.customer_id],
+            phones=[setup.phone_number],
+            plan_ids=[setup.plan_id],
+            category_ids=[setup.category_id],
+        )
+
+
 async def test_an_offer_starting_later_changes_the_listing_when_it_starts(
     committing_client: httpx.AsyncClient,
 ) -> None:

@@ -193,6 +193,40 @@ async def test_72_hours_without_a_webhook_fail_the_payment(
     assert await subscriptions_of(db, buyer.phone_number) == []
 
 
+async def test_a_capture_for_a_plan_withdrawn_meanwhile_is_refunded_not_delivered(
+    client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
+) -> None:
+    plan = await make_plan(db, price=Decimal("249.00"))
+    key = {**buyer.headers, "Idempotency-Key": "withdrawn-1"}
+    body = recharge_body(plan.plan_id, buyer.phone_number)
+    accepted = await client.post("/customer/recharge", json=body, headers=key)
+    assert accepted.status_code == 202, accepted.text
+    payment_id = accepted.json()["payment_id"]
+    withdrawn = await client.post(f"/admin/plans/{plan.plan_id}/deactivate", headers=admin_headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    assert (await send(client, *webhook(payment_id, "249.00"))).status_code == 200
+    payment = await db.get(Payment, payment_id, populate_existing=True)
+    assert payment is not None
+    assert (payment.status, payment.fulfilled_at) == ("captured", None)
+    [refund] = (
+        await db.execute(select(PaymentRefund).where(PaymentRefund.payment_id == payment_id))
+    ).scalars()
+    assert (refund.amount, refund.status) == (Decimal("249.00"), "pending")
+    assert await subscriptions_of(db, buyer.phone_number) == []
+    # the purchase's key now answers what became of it
+    replay = await client.post("/customer/recharge", json=body, headers=key)
+    assert (replay.status_code, replay.json()["code"]) == (409, "order_not_fulfilled")
+    assert replay.json()["payment_id"] == payment_id
+
+    # the refund completes: the payment is refunded in full, nothing was ever delivered
+    assert (await send(client, *webhook(payment_id, "249.00", "refund.processed"))).is_success
+    payment = await db.get(Payment, payment_id, populate_existing=True)
+    assert payment is not None
+    assert (payment.status, payment.refunded_amount) == ("refunded", Decimal("249.00"))
+    assert await subscriptions_of(db, buyer.phone_number) == []
+
+
 async def test_refund_of_a_captured_recharge_ends_the_plan_and_lowers_net_revenue(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
 ) -> None:
