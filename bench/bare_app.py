@@ -1,11 +1,14 @@
 """The ceiling NEXA is measured against: bare FastAPI endpoints, no NEXA code.
 
 * `POST /bare/recharge` sends the same SQL statements as NEXA's `POST /customer/recharge`
-  for a plan that starts at once (plan lookup, line insert, line lock with the "anything
-  due?" check, active-plan check, voucher lookup, transaction, owner activation,
-  subscription, transaction link, referral check, two notifications) on a psycopg pool, in
-  one transaction, then wakes the delivery job the way NEXA does; it answers with JSON.
-  (NEXA authenticates from its in-process session cache, so neither side queries for it.)
+  for a plan that starts at once, on a psycopg pool, in NEXA's two transactions
+  (docs/decisions.md#payment-lifecycle): voucher lookup and the payment opened, commit;
+  then the capture (payment, its event, the ledger row), line insert, line lock with the
+  "anything due?" check, active-plan check, owner activation, subscription, transaction
+  link, referral check, two notifications, commit; then it wakes the delivery job the way
+  NEXA does (one autocommitted statement) and answers with JSON. The payment statements
+  are NEXA's own SQL text. Like NEXA, it holds the plan in memory after its first read and
+  authenticates from memory (neither side queries for either).
 * `GET /bare/plans-constant` answers a constant JSON body (the plan list, precomputed).
 
 Run by bench/run.py; not part of the service.
@@ -23,7 +26,10 @@ from typing import Any
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
+
+from nexa.payment.repository import _CAPTURE, _OPEN_PAYMENT  # the SQL text only
 
 DATABASE_URL = os.environ["BENCH_DATABASE_URL"]
 PLANS_JSON = os.environ.get("BENCH_PLANS_JSON", "[]").encode()
@@ -91,8 +97,8 @@ _DEFER = (
 
 
 class _WakeUps:
-    """Like NEXA: after a commit that wrote notifications, queue the delivery job in a
-    transaction of its own, at most one at a time (later requests share it)."""
+    """Like NEXA: after a commit that wrote notifications, queue the delivery job in one
+    autocommitted statement, at most one at a time (later requests share it)."""
 
     def __init__(self) -> None:
         self.running: asyncio.Task[None] | None = None
@@ -108,8 +114,10 @@ class _WakeUps:
         while True:
             self.again = False
             try:
-                async with pool.connection() as connection, connection.transaction():
+                async with pool.connection() as connection:
+                    await connection.set_autocommit(True)
                     await connection.execute(_DEFER)
+                    await connection.set_autocommit(False)
             except psycopg.errors.UniqueViolation:
                 pass
             if not self.again:
@@ -117,6 +125,7 @@ class _WakeUps:
 
 
 wakeups = _WakeUps()
+plans: dict[int, Any] = {}  # like NEXA's plans for sale, held after the first read
 
 
 @app.post("/bare/recharge")
@@ -125,128 +134,161 @@ async def recharge(request: Request) -> Response:
     phone = body["recipient_phone_number"]
     customer_id = int(os.environ["BENCH_CUSTOMER_ID"])
     now = datetime.now(UTC)
-    async with pool.connection() as connection, connection.transaction():
+    plan: Any = plans.get(body["plan_id"])
+    payment_id = f"pay_{random.getrandbits(96):024x}"
+    async with pool.connection() as connection:
         execute = connection.execute
-        plan = await (
+        async with connection.transaction():
+            if plan is None:
+                plan = plans[body["plan_id"]] = await (
+                    await execute(
+                        "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
+                        " data_allowance_mb, daily_data_limit_mb FROM plan"
+                        " WHERE plan_id = %(plan_id)s AND status = 'active'"
+                        " AND deleted_at IS NULL",
+                        {"plan_id": body["plan_id"]},
+                    )
+                ).fetchone()
+            assert plan is not None
             await execute(
-                "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
-                " data_allowance_mb, daily_data_limit_mb FROM plan"
-                " WHERE plan_id = %(plan_id)s AND status = 'active' AND deleted_at IS NULL",
-                {"plan_id": body["plan_id"]},
+                "SELECT discount_id, discount_percentage FROM referral_discount"
+                " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
+                " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                {"holder": customer_id, "at": now},
             )
-        ).fetchone()
-        assert plan is not None
-        await execute(
-            "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
-            " ON CONFLICT (phone_number) DO NOTHING",
-            {"phones": [phone]},
-        )
-        await execute(_LOCK_LINE, {"phones": [phone], "now": now})
-        active = await (
             await execute(
-                "SELECT subscription_id, expiry_date FROM subscription"
-                " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
-                {"phone": phone},
+                _OPEN_PAYMENT,
+                {
+                    "payment_id": payment_id,
+                    "customer_id": customer_id,
+                    "order_type": "prepaid_recharge",
+                    "recipient": phone,
+                    "plan_id": plan[0],
+                    "offer_id": None,
+                    "referral_discount_id": None,
+                    "original_amount": plan[4],
+                    "discount_amount": 0,
+                    "discount_type": None,
+                    "amount": plan[4],
+                    "payment_method": body["payment_method"],
+                    "order_ref": None,
+                    "order_details": "{}",
+                    "description": f"{plan[1]} on {phone}",
+                    "provider": "simulated",
+                    "idempotency_key_id": None,
+                    "expires_at": now + timedelta(hours=72),
+                    "next_check_at": now,
+                    "at": now,
+                },
             )
-        ).fetchone()
-        await execute(
-            "SELECT discount_id, discount_percentage FROM referral_discount"
-            " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
-            " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            {"holder": customer_id, "at": now},
-        )
-        transaction_id = (
-            await (
-                await execute(
-                    "INSERT INTO transaction (customer_id, plan_id, offer_id,"
-                    " recipient_phone_number, transaction_type, original_amount,"
-                    " discount_amount, discount_type, final_amount, payment_method,"
-                    " payment_status, payment_reference, failure_reason, transaction_date,"
-                    " referral_discount_id) VALUES (%(customer_id)s, %(plan_id)s, NULL,"
-                    " %(phone)s, 'prepaid_recharge', %(price)s, 0, NULL, %(price)s,"
-                    " %(method)s, 'success', %(reference)s, NULL, %(now)s, NULL)"
-                    " RETURNING transaction_id",
+        async with connection.transaction():
+            async with connection.cursor(row_factory=namedtuple_row) as cursor:
+                await cursor.execute(
+                    _CAPTURE,
                     {
-                        "customer_id": customer_id,
-                        "plan_id": plan[0],
-                        "phone": phone,
-                        "price": plan[4],
-                        "method": body["payment_method"],
-                        "reference": f"SIM-{random.getrandbits(64):016X}",
-                        "now": now,
+                        "payment_id": payment_id,
+                        "from_states": ["created", "pending"],
+                        "at": now,
+                        "source": "checkout",
+                        "provider_payment_id": f"SIM-{random.getrandbits(64):016X}",
+                        "provider_order_id": None,
+                        "event_id": None,
+                        "detail": None,
+                        "deliver": True,
                     },
                 )
-            ).fetchone()
-        )[0]
-        owner = None
-        if active is None:
-            owner = await (await execute(_ACTIVATE_OWNER, {"phone": phone, "at": now})).fetchone()
-        else:
-            owner = await (
+                captured: Any = await cursor.fetchone()
+            assert captured is not None
+            transaction_id = captured.transaction_id
+            await execute(
+                "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
+                " ON CONFLICT (phone_number) DO NOTHING",
+                {"phones": [phone]},
+            )
+            await execute(_LOCK_LINE, {"phones": [phone], "now": now})
+            active = await (
                 await execute(
-                    "SELECT customer_id FROM customer"
-                    " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
+                    "SELECT subscription_id, expiry_date FROM subscription"
+                    " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
                     {"phone": phone},
                 )
             ).fetchone()
-        owner_id = owner[0] if owner else customer_id
-        expiry = now + timedelta(days=plan[5])
-        subscription_id = (
-            await (
-                await execute(
-                    "INSERT INTO subscription (customer_id, phone_number, plan_id,"
-                    " transaction_id, is_topup, status, base_subscription_id, activation_date,"
-                    " expiry_date, data_allowance_mb, data_balance_mb, daily_data_limit_mb,"
-                    " daily_data_used_mb, last_daily_reset) VALUES (%(owner)s, %(phone)s,"
-                    " %(plan_id)s, %(transaction_id)s, false, %(status)s, NULL, %(start)s,"
-                    " %(expiry)s, %(allowance)s, %(allowance)s, %(daily)s, 0, %(start)s)"
-                    " RETURNING subscription_id",
-                    {
-                        "owner": owner_id,
-                        "phone": phone,
-                        "plan_id": plan[0],
-                        "transaction_id": transaction_id,
-                        "status": "queued" if active else "active",
-                        "start": None if active else now,
-                        "expiry": expiry,
-                        "allowance": plan[6] or 0,
-                        "daily": plan[7],
-                    },
-                )
-            ).fetchone()
-        )[0]
-        await execute(
-            "UPDATE transaction SET subscription_id = %(subscription_id)s"
-            " WHERE transaction_id = %(transaction_id)s",
-            {"transaction_id": transaction_id, "subscription_id": subscription_id},
-        )
-        await execute(
-            "SELECT log_id FROM referral_usage_log"
-            " WHERE used_by_customer_id = %(referee)s AND status = 'pending'"
-            " ORDER BY log_id LIMIT 1 FOR UPDATE",
-            {"referee": customer_id},
-        )
-        rows = [
-            (customer_id, "Payment successful", f"paid {plan[4]} for {plan[1]}", "payment_success"),
-            (owner_id, "Plan activated", f"{plan[1]} active", "plan_activated"),
-        ]
-        params: dict[str, Any] = {}
-        for n, (customer, title, message, kind) in enumerate(rows):
-            params.update(
-                {
-                    f"customer_id_{n}": customer,
-                    f"title_{n}": title,
-                    f"message_{n}": message,
-                    f"type_{n}": kind,
-                    f"channel_{n}": "sms",
-                    f"source_{n}": "system",
-                    f"dedupe_key_{n}": f"plan_activated:{subscription_id}" if n else None,
-                    f"status_{n}": "pending",
-                    f"delivery_mode_{n}": "simulated",
-                    f"sent_at_{n}": None,
-                }
+            owner = None
+            if active is None:
+                owner = await (
+                    await execute(_ACTIVATE_OWNER, {"phone": phone, "at": now})
+                ).fetchone()
+            else:
+                owner = await (
+                    await execute(
+                        "SELECT customer_id FROM customer"
+                        " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
+                        {"phone": phone},
+                    )
+                ).fetchone()
+            owner_id = owner[0] if owner else customer_id
+            expiry = now + timedelta(days=plan[5])
+            subscription_id = (
+                await (
+                    await execute(
+                        "INSERT INTO subscription (customer_id, phone_number, plan_id,"
+                        " transaction_id, is_topup, status, base_subscription_id, activation_date,"
+                        " expiry_date, data_allowance_mb, data_balance_mb, daily_data_limit_mb,"
+                        " daily_data_used_mb, last_daily_reset) VALUES (%(owner)s, %(phone)s,"
+                        " %(plan_id)s, %(transaction_id)s, false, %(status)s, NULL, %(start)s,"
+                        " %(expiry)s, %(allowance)s, %(allowance)s, %(daily)s, 0, %(start)s)"
+                        " RETURNING subscription_id",
+                        {
+                            "owner": owner_id,
+                            "phone": phone,
+                            "plan_id": plan[0],
+                            "transaction_id": transaction_id,
+                            "status": "queued" if active else "active",
+                            "start": None if active else now,
+                            "expiry": expiry,
+                            "allowance": plan[6] or 0,
+                            "daily": plan[7],
+                        },
+                    )
+                ).fetchone()
+            )[0]
+            await execute(
+                "UPDATE transaction SET subscription_id = %(subscription_id)s"
+                " WHERE transaction_id = %(transaction_id)s",
+                {"transaction_id": transaction_id, "subscription_id": subscription_id},
             )
-        await execute(_NOTIFY, params)
+            await execute(
+                "SELECT log_id FROM referral_usage_log"
+                " WHERE used_by_customer_id = %(referee)s AND status = 'pending'"
+                " ORDER BY log_id LIMIT 1 FOR UPDATE",
+                {"referee": customer_id},
+            )
+            rows = [
+                (
+                    customer_id,
+                    "Payment successful",
+                    f"paid {plan[4]} for {plan[1]}",
+                    "payment_success",
+                ),
+                (owner_id, "Plan activated", f"{plan[1]} active", "plan_activated"),
+            ]
+            params: dict[str, Any] = {}
+            for n, (customer, title, message, kind) in enumerate(rows):
+                params.update(
+                    {
+                        f"customer_id_{n}": customer,
+                        f"title_{n}": title,
+                        f"message_{n}": message,
+                        f"type_{n}": kind,
+                        f"channel_{n}": "sms",
+                        f"source_{n}": "system",
+                        f"dedupe_key_{n}": f"plan_activated:{subscription_id}" if n else None,
+                        f"status_{n}": "pending",
+                        f"delivery_mode_{n}": "simulated",
+                        f"sent_at_{n}": None,
+                    }
+                )
+            await execute(_NOTIFY, params)
     wakeups.request()
     return Response(
         json.dumps(
