@@ -41,6 +41,9 @@ from nexa.recharge.schemas import RechargeResponse
 from nexa.referral import service as referral_service
 
 PREPAID_ORDERS = (TransactionType.prepaid_recharge, TransactionType.topup_purchase)
+# in an order's details: the payer had a referral waiting for a first purchase when it was
+# priced (none can appear later, so delivery need not look again when there was none)
+_REFERRAL_PENDING = "referral_pending"
 
 
 class PlanNotPrepaid(BadRequest, code="plan_not_prepaid"): ...
@@ -95,12 +98,10 @@ async def _price(db: AsyncSession, order: PurchaseOrder) -> Order:
     phone = order.recipient_phone_number
     if plan.is_topup and await SubscriptionRepository(db).active_base(phone) is None:
         raise NoActiveBasePlan(f"{phone} has no active plan: buy a plan before a top-up")
-    voucher = (
-        await referral_service.best_voucher(db, order.payer_id, now)
-        if order.use_referral_discount
-        else None
+    benefits = await referral_service.purchase_benefits(
+        db, order.payer_id, now, with_voucher=order.use_referral_discount
     )
-    price = discounts.price_purchase(plan.price, offer, voucher)
+    price = discounts.price_purchase(plan.price, offer, benefits.voucher)
     if price.voucher is not None:
         await referral_service.reserve_voucher(db, price.voucher, now)
     return Order(
@@ -117,6 +118,7 @@ async def _price(db: AsyncSession, order: PurchaseOrder) -> Order:
         offer_id=price.offer.offer_id if price.offer else None,
         referral_discount_id=price.voucher.discount_id if price.voucher else None,
         description=f"{plan.plan_name} on {phone}",
+        details={_REFERRAL_PENDING: benefits.referral_pending},
     )
 
 
@@ -186,9 +188,10 @@ class PrepaidFulfiller:
             await referral_service.spend_voucher(
                 db, payment.referral_discount_id, payment.transaction_id
             )
-        await referral_service.complete_referral_of(
-            db, payment.customer_id, payment.transaction_id, now
-        )
+        if payment.order_details.get(_REFERRAL_PENDING, True):  # unknown: look
+            await referral_service.complete_referral_of(
+                db, payment.customer_id, payment.transaction_id, now
+            )
         message = _outcome_message(plan, subscription)
         await notification_service.notify(
             db,

@@ -28,26 +28,25 @@ from nexa.models import (
     SubscriptionStatus,
 )
 
-_CREATE_LINES = (
-    "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
-    " ON CONFLICT (phone_number) DO NOTHING"
-)
-# (the subqueries read the state as of this statement's snapshot, which is enough: other
-# transactions holding these lines only ever make changes less due, never more)
+# Creates the missing lines and locks them all, in phone-number order (no deadlocks between
+# batches), in one statement: an existing line is "updated" to itself, which locks it as
+# FOR NO KEY UPDATE does (enough: every writer of a number's plans takes this lock first); a
+# line another transaction is creating is waited for. The subqueries read the state as of
+# this statement's snapshot, which is enough: other transactions holding these lines only
+# ever make changes less due, never more.
 _LOCK_LINES = """
-    SELECT l.phone_number,
-           %(now)s::timestamptz IS NOT NULL AND (
-               EXISTS (SELECT 1 FROM subscription s
-                       WHERE s.phone_number = l.phone_number AND s.status = 'active'
-                         AND s.expiry_date <= %(now)s)
-               OR EXISTS (SELECT 1 FROM subscription_queue q
-                          WHERE q.phone_number = l.phone_number AND q.processed_at IS NULL
-                            AND q.queue_position = 1 AND q.expected_activation_date <= %(now)s)
-           ) AS due
-    FROM line l
-    WHERE l.phone_number = ANY(%(phones)s::varchar[])
-    ORDER BY l.phone_number
-    FOR UPDATE OF l
+    INSERT INTO line (phone_number)
+    SELECT phone FROM unnest(%(phones)s::varchar[]) AS phone ORDER BY phone
+    ON CONFLICT (phone_number) DO UPDATE SET updated_at = line.updated_at
+    RETURNING line.phone_number,
+        %(now)s::timestamptz IS NOT NULL AND (
+            EXISTS (SELECT 1 FROM subscription s
+                    WHERE s.phone_number = line.phone_number AND s.status = 'active'
+                      AND s.expiry_date <= %(now)s)
+            OR EXISTS (SELECT 1 FROM subscription_queue q
+                       WHERE q.phone_number = line.phone_number AND q.processed_at IS NULL
+                         AND q.queue_position = 1 AND q.expected_activation_date <= %(now)s)
+        ) AS due
 """
 
 
@@ -62,12 +61,11 @@ class LineRepository:
     async def lock_and_find_due(
         self, phone_numbers: Sequence[str], now: datetime | None
     ) -> list[str]:
-        """`lock`, and in the same query the locked lines with a time-based change due at
+        """`lock`, and in the same statement the locked lines with a time-based change due at
         `now` (an active plan past its expiry, or a queued plan whose start has come)."""
         ordered = sorted(set(phone_numbers))
         if not ordered:
             return []
-        await sql.execute(self.session, _CREATE_LINES, {"phones": ordered})
         rows = await sql.fetch_all(self.session, _LOCK_LINES, {"phones": ordered, "now": now})
         return [row.phone_number for row in rows if row.due]
 

@@ -99,18 +99,32 @@ class ReferralRepository(Repository[ReferralProgram]):
             ).scalar_one()
         )
 
-    async def lock_best_voucher(self, holder_id: int, at: datetime) -> tuple[int, Decimal] | None:
-        """The usable voucher lapsing first; one held by a concurrent purchase is skipped
-        (docs/decisions.md#one-discount). (discount_id, percentage); on the purchase path,
-        so a bare query."""
+    async def lock_best_voucher(
+        self, holder_id: int, at: datetime, *, with_voucher: bool = True
+    ) -> tuple[tuple[int, Decimal] | None, bool]:
+        """The usable voucher lapsing first, locked (None when `with_voucher` is off, or there
+        is none; one held by a concurrent purchase is skipped, docs/decisions.md#one-discount),
+        and whether the holder has a referral pending. On the purchase path: one bare query."""
         row = await sql.fetch_one(
             self.session,
-            "SELECT discount_id, discount_percentage FROM referral_discount"
-            " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
-            " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            {"holder": holder_id, "at": at},
+            """
+            SELECT d.discount_id, d.discount_percentage,
+                   EXISTS (SELECT 1 FROM referral_usage_log
+                           WHERE used_by_customer_id = %(holder)s AND status = 'pending')
+                       AS referral_pending
+            FROM (SELECT) AS one
+            LEFT JOIN LATERAL (
+                SELECT discount_id, discount_percentage FROM referral_discount
+                WHERE %(with_voucher)s AND customer_id = %(holder)s AND NOT is_used
+                  AND valid_until >= %(at)s
+                ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED
+            ) AS d ON true
+            """,
+            {"holder": holder_id, "at": at, "with_voucher": with_voucher},
         )
-        return (row.discount_id, row.discount_percentage) if row else None
+        assert row is not None
+        voucher = (row.discount_id, row.discount_percentage) if row.discount_id else None
+        return voucher, row.referral_pending
 
     async def hold_voucher(self, discount_id: int, at: datetime) -> int:
         return await sql.execute(

@@ -78,6 +78,17 @@ class Voucher:
     percentage: Decimal
 
 
+@dataclass(frozen=True)
+class PurchaseBenefits:
+    """What the referral programme means for a purchase being priced."""
+
+    voucher: Voucher | None  # the voucher it spends, locked (when vouchers are asked for)
+    # the payer still has a referral waiting for a first purchase. Referrals are only applied
+    # at registration, so "no" stays true: delivery then skips the check
+    # (docs/decisions.md#referral-at-registration)
+    referral_pending: bool
+
+
 class CustomerSummary(Schema):
     customer_id: int
     full_name: str

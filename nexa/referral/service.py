@@ -38,6 +38,7 @@ from nexa.referral.repository import active_code_of as active_code_of
 from nexa.referral.schemas import (
     CustomerReferralDetails,
     CustomerSummary,
+    PurchaseBenefits,
     ReferralDiscountResponse,
     ReferralProgramResponse,
     ReferralStatsResponse,
@@ -325,13 +326,16 @@ async def expire_programs(db: AsyncSession, now: datetime | None = None) -> int:
 # --- vouchers at purchase -------------------------------------------------------------------
 
 
-async def best_voucher(db: AsyncSession, holder_id: int, at: datetime) -> Voucher | None:
-    """The holder's voucher a purchase now spends, locked for this transaction (if any)."""
-    found = await ReferralRepository(db).lock_best_voucher(holder_id, at)
-    if found is None:
-        return None
-    discount_id, percentage = found
-    return Voucher(discount_id=discount_id, percentage=percentage)
+async def purchase_benefits(
+    db: AsyncSession, payer_id: int, at: datetime, *, with_voucher: bool
+) -> PurchaseBenefits:
+    """The payer's voucher a purchase now spends, locked for this transaction (if any and
+    `with_voucher`), and whether a referral of theirs waits for a first purchase."""
+    found, pending = await ReferralRepository(db).lock_best_voucher(
+        payer_id, at, with_voucher=with_voucher
+    )
+    voucher = Voucher(discount_id=found[0], percentage=found[1]) if found else None
+    return PurchaseBenefits(voucher=voucher, referral_pending=pending)
 
 
 async def reserve_voucher(db: AsyncSession, voucher: Voucher, at: datetime) -> None:

@@ -18,13 +18,17 @@ from nexa.models import (
     Payment,
     PaymentEvent,
     PaymentRefund,
+    ReferralDiscount,
+    ReferralUsageLog,
     Subscription,
     SubscriptionQueue,
     Transaction,
 )
 from tests.factories.accounts import unique_phone
+from tests.helpers import bearer, login_customer
 from tests.payment.conftest import recharge_body, webhook
 from tests.recharge.conftest import Buyer, make_plan
+from tests.referral.test_referral import generate, register
 
 pytestmark = pytest.mark.usefixtures("pending_mode")
 
@@ -353,3 +357,62 @@ async def test_a_customer_sees_only_their_own_payments(
         await db.execute(select(func.count()).where(PaymentEvent.payment_id == payment_id))
     ).scalar_one()
     assert events == 2  # created, pending
+
+
+@pytest.mark.parametrize("opened_before_the_flag", [False, True])
+async def test_a_referees_first_purchase_paid_later_completes_the_referral(
+    client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, opened_before_the_flag: bool
+) -> None:
+    """Pricing notes whether the payer's referral waits (delivery skips the check when it
+    does not); a payment opened without that note is checked at delivery all the same."""
+    program = await generate(client, buyer)
+    phone = unique_phone()
+    assert (await register(client, str(program["referral_code"]), phone)).status_code == 200
+    headers = bearer((await login_customer(client, phone, "secret1"))["access_token"])
+    plan = await make_plan(db, price=Decimal("599.00"))
+    opened = await client.post(
+        "/customer/recharge", json=recharge_body(plan.plan_id, phone), headers=headers
+    )
+    assert opened.status_code == 202, opened.text
+    payment_id, amount = opened.json()["payment_id"], opened.json()["order"]["amount"]
+    assert Decimal(str(amount)) == Decimal("539.10")  # the referee's 10 % voucher, held
+    payment = await db.get(Payment, payment_id)
+    assert payment is not None and payment.order_details == {"referral_pending": True}
+    if opened_before_the_flag:
+        payment.order_details = {}
+        await db.flush()
+
+    assert (await send(client, *webhook(payment_id, "539.10"))).status_code == 200
+
+    await db.refresh(payment)
+    [application] = (
+        await db.execute(
+            select(ReferralUsageLog)
+            .where(ReferralUsageLog.referral_id == program["referral_id"])
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    assert (application.status, application.completed_transaction_id) == (
+        "completed",
+        payment.transaction_id,
+    )
+    referrer_vouchers = (
+        await db.execute(
+            select(ReferralDiscount.discount_percentage).where(
+                ReferralDiscount.customer_id == buyer.customer_id,
+                ReferralDiscount.beneficiary_role == "referrer",
+            )
+        )
+    ).scalars()
+    assert list(referrer_vouchers) == [Decimal("30.00")]
+
+
+async def test_a_purchase_by_a_customer_without_a_referral_notes_none_waits(
+    client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer
+) -> None:
+    plan = await make_plan(db, price=Decimal("99.00"))
+    payment_id = await buy_pending(client, buyer, plan.plan_id, buyer.phone_number)
+    payment = await db.get(Payment, payment_id)
+    assert payment is not None and payment.order_details == {"referral_pending": False}
+    assert (await send(client, *webhook(payment_id, "99.00"))).status_code == 200
+    assert [s.status for s in await subscriptions_of(db, buyer.phone_number)] == ["active"]
