@@ -4,9 +4,9 @@
 delivery job (one queued at a time, by its queueing lock) in one autocommitted statement.
 Deferring inside the business transaction instead would cost a savepoint per purchase and
 make concurrent purchases wait on one another at the job's unique queueing lock until each
-commits. Requests arriving while a wake-up is under way share it. If the process dies
-between the commit and the wake-up, the every-minute sweep (`deliver_notifications_sweep`)
-sends the rows.
+commits. Requests arriving while a wake-up is under way, or within `COALESCE_SECONDS` after
+it, share the next one. If the process dies between the commit and the wake-up, the
+every-minute sweep (`deliver_notifications_sweep`) sends the rows.
 """
 
 from __future__ import annotations
@@ -33,8 +33,15 @@ def deliver_after_commit(db: AsyncSession) -> None:
     db.sync_session.info[_TO_SEND] = True
 
 
+# after a wake-up, commits within this long share the next one: under load a process wakes
+# the job at most about twenty times a second, not once per purchase (the job sends every
+# row waiting when it runs), at the cost of at most this much delay for a message
+COALESCE_SECONDS = 0.05
+
+
 class _WakeUps:
-    """At most one wake-up running per event loop; requests during it ask for one more."""
+    """At most one wake-up running per event loop; requests during it, or in the moment
+    after it, ask for one more."""
 
     def __init__(self) -> None:
         self.running: asyncio.Task[None] | None = None
@@ -53,6 +60,7 @@ class _WakeUps:
                 await defer_alone(DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
             except Exception as exc:  # the sweep will send them; say so, do not fail anyone
                 log.warning("delivery_wakeup_failed", error=type(exc).__name__)
+            await asyncio.sleep(COALESCE_SECONDS)
             if not self.again:
                 return
 
