@@ -197,13 +197,19 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def commit_step(db: AsyncSession) -> None:
+async def commit_step(db: AsyncSession, *, flush_to_disk: bool = True) -> None:
     """End the transaction of one step of an operation that may not hold a transaction
     throughout (a checkout calls the payment provider between two); the next statement
     begins the next one. Inside a savepoint (a caller's larger transaction, as in the test
-    suite) the savepoint is released and a new one opened. docs/decisions.md#payment-lifecycle"""
+    suite) the savepoint is released and a new one opened. docs/decisions.md#payment-lifecycle
+
+    `flush_to_disk=False`: the commit does not wait for its WAL flush (it is visible at once
+    and reaches the disk within moments, or with the next durable commit, whichever comes
+    first), for a step that nothing outside this process can act on before the next one."""
     savepoint = db.get_nested_transaction()
     if savepoint is None:
+        if not flush_to_disk:
+            await db.execute(text("SET LOCAL synchronous_commit = off"))
         await db.commit()
     else:
         await savepoint.commit()

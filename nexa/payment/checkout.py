@@ -89,7 +89,9 @@ async def checkout(
     if claimed is not None:  # a replay meanwhile waits, then answers this
         interim = pending_answer(payment_id, gateway.name, None, order).model_dump(mode="json")
         await idempotency.record(db, claimed, idempotency.PROCESSING, interim)
-    await commit_step(db)
+    # on disk before a provider outside this process hears of it; an in-process one decides
+    # before the settlement's durable commit, which takes this one to disk with it
+    await commit_step(db, flush_to_disk=not gateway.in_process)
 
     try:
         outcome = await gateway.start(

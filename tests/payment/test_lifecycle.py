@@ -24,6 +24,8 @@ from nexa.models import (
     SubscriptionQueue,
     Transaction,
 )
+from nexa.payment import checkout
+from nexa.payment.providers.simulated import SimulatedProvider
 from tests.factories.accounts import unique_phone
 from tests.helpers import bearer, login_customer
 from tests.payment.conftest import recharge_body, webhook
@@ -416,3 +418,27 @@ async def test_a_purchase_by_a_customer_without_a_referral_notes_none_waits(
     assert payment is not None and payment.order_details == {"referral_pending": False}
     assert (await send(client, *webhook(payment_id, "99.00"))).status_code == 200
     assert [s.status for s in await subscriptions_of(db, buyer.phone_number)] == ["active"]
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+async def test_the_opened_payment_waits_for_the_disk_only_before_an_outside_provider(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    buyer: Buyer,
+    monkeypatch: pytest.MonkeyPatch,
+    in_process: bool,
+) -> None:
+    """An outside provider (Razorpay) learns of the payment when asked: NEXA's record of it
+    must be on disk first. The simulator decides in the process."""
+    steps: list[bool] = []
+
+    async def recorded(session: AsyncSession, *, flush_to_disk: bool = True) -> None:
+        steps.append(flush_to_disk)
+        await real_commit_step(session, flush_to_disk=flush_to_disk)
+
+    real_commit_step = checkout.commit_step
+    monkeypatch.setattr(checkout, "commit_step", recorded)
+    monkeypatch.setattr(SimulatedProvider, "in_process", in_process)
+    plan = await make_plan(db, price=Decimal("49.00"))
+    await buy_pending(client, buyer, plan.plan_id, buyer.phone_number)
+    assert steps == [not in_process]

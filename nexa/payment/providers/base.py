@@ -98,6 +98,10 @@ class ProviderUnavailable(Exception):
 
 class PaymentProvider(Protocol):
     name: str
+    # the provider decides inside this process and tells no one outside of the payment:
+    # nothing can act on it before NEXA's next durable commit, so the payment opened just
+    # before need not wait for its own flush to disk (docs/decisions.md#payment-lifecycle)
+    in_process: bool
 
     async def start(self, intent: PaymentIntent) -> ProviderPayment:
         """Open the payment at the provider; it may be decided at once or stay pending."""

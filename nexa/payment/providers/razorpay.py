@@ -70,6 +70,7 @@ def sign(body: bytes, secret: str) -> str:
 
 class RazorpayProvider:
     name = "razorpay"
+    in_process = False  # the order exists at Razorpay as soon as it is asked for
 
     async def start(self, intent: PaymentIntent) -> ProviderPayment:
         body = {

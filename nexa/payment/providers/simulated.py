@@ -45,6 +45,8 @@ def sign(body: bytes, secret: str, timestamp: int) -> str:
 
 class SimulatedProvider:
     name = "simulated"
+    # a pending payment is only known outside from the 202, sent after a durable commit
+    in_process = True
 
     async def start(self, intent: PaymentIntent) -> ProviderPayment:
         return self._decide(None)
