@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from nexa.core import clock
 from nexa.core.config import Settings, get_settings, normalise_database_url
 from nexa.core.errors import NexaError
+from nexa.core.sql import commit_in_place
 
 log = structlog.get_logger("nexa.db")
 
@@ -197,23 +198,28 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def commit_step(db: AsyncSession, *, flush_to_disk: bool = True) -> None:
+async def commit_step(db: AsyncSession, *, while_waiting_outside: bool = True) -> None:
     """End the transaction of one step of an operation that may not hold a transaction
     throughout (a checkout calls the payment provider between two); the next statement
     begins the next one. Inside a savepoint (a caller's larger transaction, as in the test
     suite) the savepoint is released and a new one opened. docs/decisions.md#payment-lifecycle
 
-    `flush_to_disk=False`: the commit does not wait for its WAL flush (it is visible at once
-    and reaches the disk within moments, or with the next durable commit, whichever comes
-    first), for a step that nothing outside this process can act on before the next one."""
+    `while_waiting_outside` (the default): something outside this process (a remote payment
+    provider) is asked before the next step and may act on what this step wrote, so the
+    commit waits for its flush to disk and the connection goes back to the pool meanwhile.
+    Otherwise (an in-process decision comes next) the step is committed on the same
+    connection, without waiting for the disk: it is visible at once, and on disk within
+    moments or with the next durable commit (the write-ahead log is flushed in order)."""
     savepoint = db.get_nested_transaction()
-    if savepoint is None:
-        if not flush_to_disk:
-            await db.execute(text("SET LOCAL synchronous_commit = off"))
-        await db.commit()
-    else:
+    if savepoint is not None:
         await savepoint.commit()
         await db.begin_nested()
+    elif while_waiting_outside:
+        await db.commit()
+    else:
+        # the session's transaction goes on as far as SQLAlchemy knows; the driver starts
+        # the next one at the next statement, and the session's end commits or rolls it back
+        await commit_in_place(db)
 
 
 @asynccontextmanager

@@ -66,3 +66,12 @@ async def execute(db: AsyncSession, query: LiteralString, params: Params = None)
     async with connection.cursor() as cursor:
         await cursor.execute(query, params)
         return cursor.rowcount
+
+
+async def commit_in_place(db: AsyncSession) -> None:
+    """Commit the session's transaction on its connection, without waiting for the flush to
+    disk, and keep the connection: the driver begins the next transaction at the next
+    statement (see core.db.commit_step for when this is right)."""
+    connection = await _connection(db)
+    # one round trip: the simple query protocol takes both statements
+    await connection.execute("SET LOCAL synchronous_commit TO OFF; COMMIT")

@@ -91,7 +91,7 @@ async def checkout(
         await idempotency.record(db, claimed, idempotency.PROCESSING, interim)
     # on disk before a provider outside this process hears of it; an in-process one decides
     # before the settlement's durable commit, which takes this one to disk with it
-    await commit_step(db, flush_to_disk=not gateway.in_process)
+    await commit_step(db, while_waiting_outside=not gateway.in_process)
 
     try:
         outcome = await gateway.start(

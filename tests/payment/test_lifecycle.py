@@ -432,9 +432,9 @@ async def test_the_opened_payment_waits_for_the_disk_only_before_an_outside_prov
     must be on disk first. The simulator decides in the process."""
     steps: list[bool] = []
 
-    async def recorded(session: AsyncSession, *, flush_to_disk: bool = True) -> None:
-        steps.append(flush_to_disk)
-        await real_commit_step(session, flush_to_disk=flush_to_disk)
+    async def recorded(session: AsyncSession, *, while_waiting_outside: bool = True) -> None:
+        steps.append(while_waiting_outside)
+        await real_commit_step(session, while_waiting_outside=while_waiting_outside)
 
     real_commit_step = checkout.commit_step
     monkeypatch.setattr(checkout, "commit_step", recorded)
