@@ -68,14 +68,10 @@ async def sell_for_100_days(db: AsyncSession, buyer: Buyer) -> list[int]:
             add_sale(db, buyer, plan.plan_id, str(plan.price), midnight + timedelta(seconds=n))
             add_sale(db, buyer, plan.plan_id, str(plan.price), midnight - timedelta(seconds=1))
         add_sale(db, buyer, plans[0].plan_id, "99.99", midnight + timedelta(hours=5), "failed")
-        if day % 7 == 0:
+        bill_paid_at = midnight + timedelta(hours=13)
+        if day % 7 == 0 and bill_paid_at <= now:  # never in the future (late UTC evenings)
             add_sale(
-                db,
-                buyer,
-                plans[1].plan_id,
-                "1234.56",
-                midnight + timedelta(hours=13),
-                kind="postpaid_bill_payment",
+                db, buyer, plans[1].plan_id, "1234.56", bill_paid_at, kind="postpaid_bill_payment"
             )
     await db.flush()
     return [plan.plan_id for plan in plans]
