@@ -129,6 +129,8 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": db_url,
         "ENVIRONMENT": "production",
+        # the load generator registers and logs in by password, with no SMS to read
+        "NEXA_PHONE_VERIFICATION": "off",
         "SECRET_KEY": secret,
         "ADMIN_DEFAULT_PASSWORD": "bench-admin-password",
         # as in production: one JSON access line per request (into the servers' log file)

@@ -95,6 +95,8 @@ def nexa_env(url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": url,
         "ENVIRONMENT": "production",
+        # the synthetic customers log in by password, with no SMS to read
+        "NEXA_PHONE_VERIFICATION": "off",
         "SECRET_KEY": "scale-bench-secret-key-0123456789abcdef",
         "ADMIN_DEFAULT_EMAIL": ADMIN[0],
         "ADMIN_DEFAULT_PASSWORD": ADMIN[1],

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from nexa import health, wiring
+from nexa.admin.router import mfa_router as admin_mfa_router
 from nexa.admin.router import router as admin_accounts_router
 from nexa.analytics.admin_router import dashboard_router
 from nexa.analytics.admin_router import router as analytics_admin_router
@@ -28,7 +29,9 @@ from nexa.history.router import router as history_router
 from nexa.linked_account.admin_router import router as linked_admin_router
 from nexa.linked_account.router import router as linked_router
 from nexa.notification.admin_router import router as notification_admin_router
+from nexa.notification.admin_router import test_sms_router
 from nexa.notification.router import router as notification_router
+from nexa.otp.router import router as otp_router
 from nexa.payment.admin_router import router as payment_admin_router
 from nexa.payment.router import router as payment_router
 from nexa.postpaid.admin_router import router as postpaid_admin_router
@@ -47,6 +50,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     health.router,
     auth_router,
     customer_router,
+    otp_router,
     usage_feed_router,  # /admin/usage: admin or the usage-feed token (its own guard)
     referral_router,
     postpaid_router,
@@ -59,6 +63,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
 ADMIN_ROUTERS = [
     admin_accounts_router,
+    admin_mfa_router,
     referral_admin_router,
     referral_alias_router,
     postpaid_admin_router,
@@ -107,7 +112,8 @@ def mount_routers(app: FastAPI) -> None:
     admin_router = APIRouter(prefix="/admin", dependencies=[Depends(admin_principal)])
     admin_routers = list(ADMIN_ROUTERS)
     if not get_settings().is_production:
-        admin_routers.append(test_clock_router)
+        # test tools: nobody may move time or read customers' codes on a live system
+        admin_routers += [test_clock_router, test_sms_router]
     for router in admin_routers:
         add_trailing_slash_twins(router)
         admin_router.include_router(router)

@@ -169,6 +169,28 @@ def create_admin(
     typer.echo(f"Created admin {admin_id} <{data.email}>")
 
 
+@cli.command("reset-admin-mfa")
+def reset_admin_mfa(email: Annotated[str, typer.Option(prompt=True)]) -> None:
+    """Turn off an admin's two-factor sign-in (a lost phone, or a new SECRET_KEY that cannot
+    read the stored secret): the password alone signs in again."""
+    from nexa.admin import service as admin_service
+    from nexa.core.db import dispose_engine, unit_of_work
+
+    _prepare_database()
+
+    async def reset() -> bool:
+        try:
+            async with unit_of_work() as db:
+                return await admin_service.reset_mfa(db, email)
+        finally:
+            await dispose_engine()
+
+    if not asyncio.run(reset()):
+        typer.echo(f"Error: no admin with the e-mail {email}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Two-factor sign-in is off for {email}")
+
+
 @cli.command()
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Demo catalogue and CMS content")] = False,

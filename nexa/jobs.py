@@ -23,6 +23,7 @@ from nexa.core.jobs import blueprint as core_blueprint
 from nexa.core.metrics import job_middleware
 from nexa.customer.tasks import blueprint as customer_blueprint
 from nexa.notification.tasks import blueprint as notification_blueprint
+from nexa.otp.tasks import blueprint as otp_blueprint
 from nexa.payment.tasks import blueprint as payment_blueprint
 from nexa.postpaid.tasks import blueprint as postpaid_blueprint
 from nexa.recharge.tasks import blueprint as recharge_blueprint
@@ -41,6 +42,7 @@ BLUEPRINTS: dict[str, procrastinate.Blueprint] = {
     "backup": backup_blueprint,
     "analytics": analytics_blueprint,
     "payment": payment_blueprint,
+    "otp": otp_blueprint,
 }
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector())

@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -35,6 +36,14 @@ def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
     settings.resolved_secret_key()  # fail or generate the development key at start, not mid-request
+    # codes would only be logged as sent (no test inbox in production): nobody could
+    # register (docs/decisions.md#phone-verification)
+    gatewayless = settings.sms_provider == "log" and settings.phone_verification_required
+    if settings.is_production and gatewayless:
+        structlog.get_logger("nexa.main").warning(
+            "phone_verification_without_sms_gateway",
+            hint="set NEXA_SMS_PROVIDER=http, or NEXA_PHONE_VERIFICATION=off",
+        )
     app = FastAPI(
         title=settings.app_name,
         version=settings.app_version,

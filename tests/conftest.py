@@ -40,7 +40,10 @@ os.environ.update(
         "NEXA_DATA_DIR": tempfile.mkdtemp(prefix="nexa-test-"),
         "NEXA_LOGIN_RATE_LIMIT": "1000/minute",
         # one client address sends every test's requests: limits far above any test's pace
+        "NEXA_LOGIN_ADDRESS_RATE_LIMIT": "100000/minute",
         "NEXA_REGISTER_RATE_LIMIT": "100000/minute",
+        "NEXA_REGISTER_ADDRESS_RATE_LIMIT": "100000/minute",
+        "NEXA_OTP_ADDRESS_RATE_LIMIT": "100000/minute",
         "NEXA_PAYMENT_RATE_LIMIT": "100000/minute",
         "NEXA_GLOBAL_RATE_LIMIT": "1000000/minute",
         "NEXA_LOG_JSON": "false",

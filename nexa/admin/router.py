@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from nexa.admin import service
-from nexa.admin.schemas import AdminChangePassword, AdminCreate, AdminResponse, AdminUpdate
+from nexa.admin.schemas import (
+    AdminChangePassword,
+    AdminCreate,
+    AdminResponse,
+    AdminUpdate,
+    MfaSetupResponse,
+    TotpConfirm,
+)
 from nexa.auth.dependencies import CurrentAdmin, CurrentPrincipal
 from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
@@ -52,3 +59,28 @@ async def update_admin(
     admin_id: Annotated[DbId, Path()], data: AdminUpdate, db: SessionDep, admin: CurrentAdmin
 ) -> Admin:
     return await service.update_admin(db, admin_id, data, admin)
+
+
+# the caller's own second factor (docs/decisions.md#admin-mfa)
+mfa_router = APIRouter(prefix="/mfa", tags=["Admin Management"])
+
+
+@mfa_router.post("/setup", response_model=MfaSetupResponse)
+async def start_mfa_setup(admin: CurrentAdmin, db: SessionDep) -> MfaSetupResponse:
+    """A new TOTP secret and its otpauth:// URI, shown once; sign-in needs codes only after
+    one is confirmed at `/admin/mfa/verify`."""
+    return await service.start_mfa_setup(db, admin)
+
+
+@mfa_router.post("/verify", response_model=Message)
+async def confirm_mfa(data: TotpConfirm, admin: CurrentAdmin, db: SessionDep) -> Message:
+    """Turn two-factor sign-in on: `/admin/login` then needs `totp`."""
+    await service.confirm_mfa(db, admin, data.totp)
+    return Message(message="Two-factor sign-in is on")
+
+
+@mfa_router.post("/disable", response_model=Message)
+async def disable_mfa(data: TotpConfirm, admin: CurrentAdmin, db: SessionDep) -> Message:
+    """Turn two-factor sign-in off (it takes a current code)."""
+    await service.disable_mfa(db, admin, data.totp)
+    return Message(message="Two-factor sign-in is off")

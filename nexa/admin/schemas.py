@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, model_validator
 
@@ -46,3 +46,23 @@ class AdminResponse(Schema):
     email: str
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # NEXA addition: the account's second factor is on (docs/decisions.md#admin-mfa)
+    mfa_enabled: bool = False
+
+
+# the 6 digits an authenticator app shows
+TotpCode = Annotated[
+    str, Field(pattern=r"^[0-9]{6}$", description="The 6-digit code of the authenticator app")
+]
+
+
+class TotpConfirm(Schema):
+    totp: TotpCode
+
+
+class MfaSetupResponse(Schema):
+    """Shown once: the secret is never returned again."""
+
+    secret: str
+    otpauth_uri: str
+    message: str

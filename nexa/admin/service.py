@@ -9,12 +9,14 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nexa.admin import mfa
 from nexa.admin.repository import AdminRepository
-from nexa.admin.schemas import AdminCreate, AdminUpdate
+from nexa.admin.schemas import AdminCreate, AdminUpdate, MfaSetupResponse
 from nexa.audit.service import record_admin_action
 from nexa.auth import service as auth_service
+from nexa.core import clock
 from nexa.core.config import Settings
-from nexa.core.errors import BadRequest, NotFound
+from nexa.core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from nexa.core.schemas import ADMIN_PASSWORD_MIN, normalise_phone
 from nexa.core.security import hash_password
 from nexa.models import Admin
@@ -147,3 +149,118 @@ async def ensure_default_admin(db: AsyncSession, settings: Settings) -> Admin | 
     admin = await admins.add(admin)
     log.info("default_admin_created", admin_id=admin.admin_id)
     return admin
+
+
+# --- second factor (docs/decisions.md#admin-mfa) ------------------------------------------
+
+
+class MfaAlreadyEnabled(Conflict, code="mfa_already_enabled"): ...
+
+
+class MfaNotSetUp(Conflict, code="mfa_not_set_up"): ...
+
+
+class MfaNotEnabled(Conflict, code="mfa_not_enabled"): ...
+
+
+class WrongTotp(BadRequest, code="totp_invalid"): ...
+
+
+class TotpRequired(Unauthorized, code="totp_required"): ...
+
+
+class TotpInvalid(Unauthorized, code="totp_invalid"): ...
+
+
+def _mfa_state(admin: Admin) -> dict[str, object]:
+    """What the audit log keeps of it (never the secret)."""
+    return {"mfa_enabled": admin.mfa_enabled, "mfa_pending": admin.totp_secret is not None}
+
+
+def _clear_mfa(admin: Admin) -> None:
+    admin.totp_secret = admin.totp_enabled_at = admin.totp_last_step = None
+
+
+async def start_mfa_setup(db: AsyncSession, admin: Admin) -> MfaSetupResponse:
+    """A new secret for the caller, shown this once; it counts only once confirmed."""
+    if admin.mfa_enabled:
+        raise MfaAlreadyEnabled("Two-factor sign-in is already on; turn it off first")
+    before = _mfa_state(admin)
+    secret = mfa.new_secret()
+    admin.totp_secret, admin.totp_last_step = mfa.sealed(secret), None
+    await AdminRepository(db).flush(admin)
+    await record_admin_action(
+        db, admin, "admin.mfa_setup", "admin", admin.admin_id, before, _mfa_state(admin)
+    )
+    return MfaSetupResponse(
+        secret=secret,
+        otpauth_uri=mfa.provisioning_uri(secret, admin.email),
+        message="Add this to an authenticator app, then confirm with one of its codes "
+        "(POST /admin/mfa/verify)",
+    )
+
+
+def _matching_step(admin: Admin, code: str) -> int | None:
+    if admin.totp_secret is None:
+        return None
+    return mfa.matching_step(admin.totp_secret, code, admin.totp_last_step)
+
+
+def _step_or_refuse(admin: Admin, code: str) -> int:
+    step = _matching_step(admin, code)
+    if step is None:
+        raise WrongTotp("That code does not match (is the phone's clock right?)")
+    return step
+
+
+async def confirm_mfa(db: AsyncSession, admin: Admin, code: str) -> None:
+    """Turn the second factor on with a code of the secret from `start_mfa_setup`."""
+    if admin.mfa_enabled:
+        raise MfaAlreadyEnabled("Two-factor sign-in is already on")
+    if admin.totp_secret is None:
+        raise MfaNotSetUp("Start with POST /admin/mfa/setup")
+    before = _mfa_state(admin)
+    admin.totp_last_step = _step_or_refuse(admin, code)
+    admin.totp_enabled_at = clock.now()
+    await AdminRepository(db).flush(admin)
+    await record_admin_action(
+        db, admin, "admin.mfa_enable", "admin", admin.admin_id, before, _mfa_state(admin)
+    )
+
+
+async def disable_mfa(db: AsyncSession, admin: Admin, code: str) -> None:
+    """Turn the caller's second factor off; it takes a current code."""
+    if not admin.mfa_enabled:
+        raise MfaNotEnabled("Two-factor sign-in is not on")
+    before = _mfa_state(admin)
+    _step_or_refuse(admin, code)
+    _clear_mfa(admin)
+    await AdminRepository(db).flush(admin)
+    await record_admin_action(
+        db, admin, "admin.mfa_disable", "admin", admin.admin_id, before, _mfa_state(admin)
+    )
+
+
+def check_second_factor(admin: Admin, code: str | None) -> None:
+    """At login, after the right password: the authenticator code, when the account has the
+    second factor on (401 `totp_required` / `totp_invalid`)."""
+    if not admin.mfa_enabled:
+        return
+    if code is None:
+        raise TotpRequired("This account needs the code of its authenticator app (totp)")
+    step = _matching_step(admin, code)
+    if step is None:
+        raise TotpInvalid("Incorrect authenticator code")
+    admin.totp_last_step = step
+
+
+async def reset_mfa(db: AsyncSession, email: str) -> bool:
+    """For `nexa reset-admin-mfa` (a lost phone, a new SECRET_KEY): the admin signs in with
+    the password alone again. False when no such admin exists."""
+    admin = await AdminRepository(db).get_by_email(email)
+    if admin is None:
+        return False
+    _clear_mfa(admin)
+    await AdminRepository(db).flush(admin)
+    log.info("admin_mfa_reset", admin_id=admin.admin_id)
+    return True

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pydantic import EmailStr, Field
 
+from nexa.admin.schemas import TotpCode
 from nexa.core.schemas import PASSWORD_MAX, PhoneNumber, Schema
+from nexa.otp.schemas import OtpCode
 
 
 class Token(Schema):
@@ -36,6 +38,13 @@ class CustomerLogin(Schema):
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
+class CustomerCodeLogin(Schema):
+    phone_number: PhoneNumber
+    otp: OtpCode
+
+
 class AdminLogin(Schema):
     email: EmailStr
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    # required once the admin turned two-factor sign-in on (docs/decisions.md#admin-mfa)
+    totp: TotpCode | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +35,8 @@ from nexa.core.security import (
     verify_password,
 )
 from nexa.customer import service as customer_service
-from nexa.models import AccountStatus, Admin, Customer, StatusReason, UserType
+from nexa.models import AccountStatus, Admin, Customer, OtpPurpose, StatusReason, UserType
+from nexa.otp import service as otp_service
 
 # how long revoked sessions are kept before the purge job deletes them
 REVOKED_SESSION_RETENTION = timedelta(days=1)
@@ -115,20 +117,38 @@ def _access_token(
     )
 
 
+async def _refuse_failure(identifier: str, client_ip: str, failure: Unauthorized) -> NoReturn:
+    """Count a failed attempt; 401, or 429 when the address is over its failure limit."""
+    refusal = await rate_limit.record_failed_login(identifier, client_ip)
+    raise refusal or failure
+
+
 async def _check_password(
     password: str, stored_hash: str | None, identifier: str, client_ip: str
 ) -> str | None:
-    """Verify under the login rate limit; returns a rehash to store, raises 401/429."""
-    await rate_limit.check_login(identifier, client_ip)  # 429 with Retry-After
+    """Verify under the login limits; returns a rehash to store, raises 401/429. The
+    number/account lock applies first, even to the right password; the address limit only
+    to wrong ones (docs/decisions.md#login-limits)."""
+    await rate_limit.check_login(identifier)  # 429 with Retry-After
     if stored_hash is None:
         await burn_password_check(password)
         matches, new_hash = False, None
     else:
         matches, new_hash = await verify_password(password, stored_hash)
     if not matches:
-        await rate_limit.record_failed_login(identifier, client_ip)
-        raise Unauthorized("Incorrect credentials", "invalid_credentials")
+        await _refuse_failure(
+            identifier, client_ip, Unauthorized("Incorrect credentials", "invalid_credentials")
+        )
     return new_hash
+
+
+def _ensure_phone_verified(customer: Customer) -> None:
+    """docs/decisions.md#phone-verification"""
+    if get_settings().phone_verification_required and customer.phone_verified_at is None:
+        raise Forbidden(
+            "This number is not verified yet: log in with a one-time code sent to it",
+            "phone_not_verified",
+        )
 
 
 async def login_customer(
@@ -136,21 +156,48 @@ async def login_customer(
 ) -> Token:
     customer = await customer_service.find_by_phone(db, phone_number)
     new_hash = await _check_password(
-        password, customer.password_hash if customer else None, f"c:{phone_number}", client_ip
+        password,
+        customer.password_hash if customer else None,
+        rate_limit.customer_login_key(phone_number),
+        client_ip,
     )
     assert customer is not None
     ensure_customer_may_sign_in(customer)
+    _ensure_phone_verified(customer)
     if new_hash:
         customer.password_hash = new_hash
     return await _open_session(db, UserType.customer, customer.customer_id)
 
 
-async def login_admin(db: AsyncSession, email: str, password: str, client_ip: str) -> Token:
+async def login_customer_with_code(
+    db: AsyncSession, phone_number: str, code: str, client_ip: str
+) -> Token:
+    """Log in with a one-time code sent to the number (which it also verifies)."""
+    try:
+        await otp_service.consume(db, phone_number, OtpPurpose.login, code, client_ip)
+    except otp_service.OtpRejected as exc:
+        raise Unauthorized(exc.detail, exc.code, commit_changes=exc.commit_changes) from exc
+    customer = await customer_service.find_by_phone(db, phone_number)
+    if customer is None:  # no code is ever sent to an unknown number
+        raise Unauthorized("Incorrect credentials", "invalid_credentials")
+    ensure_customer_may_sign_in(customer)
+    await customer_service.note_phone_verified(db, customer)
+    return await _open_session(db, UserType.customer, customer.customer_id)
+
+
+async def login_admin(
+    db: AsyncSession, email: str, password: str, totp: str | None, client_ip: str
+) -> Token:
     admin = await admin_service.find_by_email(db, email)
+    identifier = rate_limit.admin_login_key(email)
     new_hash = await _check_password(
-        password, admin.password_hash if admin else None, f"a:{email.lower()}", client_ip
+        password, admin.password_hash if admin else None, identifier, client_ip
     )
     assert admin is not None
+    try:
+        admin_service.check_second_factor(admin, totp)
+    except admin_service.TotpInvalid as exc:  # a wrong code counts like a wrong password
+        await _refuse_failure(identifier, client_ip, exc)
     if new_hash:
         admin.password_hash = new_hash
     return await _open_session(db, UserType.admin, admin.admin_id)
@@ -300,6 +347,17 @@ async def change_password(
     await revoke_sessions(
         db, user_type, subject_id, "password_changed", except_session_id=current_session_id
     )
+
+
+async def reset_password(
+    db: AsyncSession, account: Customer, new_password: str, *, minimum_length: int
+) -> int:
+    """Set a new password without the old one (proved by a one-time code): every session
+    of the account ends. Returns how many were live."""
+    check_password_policy(new_password, minimum_length)
+    account.password_hash = await hash_password(new_password)
+    await db.flush()
+    return await revoke_sessions(db, UserType.customer, account.customer_id, "password_reset")
 
 
 async def revoke_sessions(

@@ -49,6 +49,11 @@ EXCLUDED_TABLES: dict[str, str] = {
     "idempotency_key": "stored answers of recent requests; a restore empties it, since "
     "the answers may name rows the restore removed",
     "test_clock": "the test installation's clock offset (never in production)",
+    "one_time_code": "one-time codes live minutes; a restore must not bring back their "
+    "hashes, nor the counts the resend limits use",
+    "priority_sms": "one-time code SMS waiting to be sent (their sealed text) or sent: "
+    "minutes of life, and codes are never kept",
+    "test_sms": "the simulated SMS gateway's inbox for testers (never in production)",
     "cms_document": "CMS content is saved through the CMS store (cms/documents.jsonl), so a "
     "backup restores whether the content lives in PostgreSQL or MongoDB",
     "backup": "backup history: survives a restore",

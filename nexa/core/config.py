@@ -83,10 +83,27 @@ class Settings(BaseSettings):
     catalog_cache_entries: int = Field(default=1_000, ge=0, alias="NEXA_CATALOG_CACHE_ENTRIES")
     log_level: str = Field(default="INFO", alias="NEXA_LOG_LEVEL")
     log_json: bool = Field(default=True, alias="NEXA_LOG_JSON")
+    # hardening (issue #10): rate limits ("N/second|minute|hour"), request size, metrics.
+    # Per number / account first; the per-address ones are separate and large, since
+    # thousands of customers share one address behind a carrier NAT
+    # (docs/decisions.md#login-limits)
     login_rate_limit: str = Field(default="5/minute", alias="NEXA_LOGIN_RATE_LIMIT")
-    # hardening (issue #10): rate limits ("N/second|minute|hour"), request size, metrics
+    login_address_rate_limit: str = Field(
+        default="1000/minute", alias="NEXA_LOGIN_ADDRESS_RATE_LIMIT"
+    )
     rate_limit_enabled: bool = Field(default=True, alias="NEXA_RATE_LIMIT_ENABLED")
     register_rate_limit: str = Field(default="10/hour", alias="NEXA_REGISTER_RATE_LIMIT")
+    register_address_rate_limit: str = Field(
+        default="300/hour", alias="NEXA_REGISTER_ADDRESS_RATE_LIMIT"
+    )
+    # one-time code requests per client address (per number the limits are fixed:
+    # docs/decisions.md#one-time-codes)
+    otp_address_rate_limit: str = Field(default="300/hour", alias="NEXA_OTP_ADDRESS_RATE_LIMIT")
+    # `required`: registration needs a one-time code and unverified numbers cannot log in;
+    # unset: `required` in production, `off` elsewhere (docs/decisions.md#phone-verification)
+    phone_verification: Literal["off", "required"] | None = Field(
+        default=None, alias="NEXA_PHONE_VERIFICATION"
+    )
     payment_rate_limit: str = Field(default="30/minute", alias="NEXA_PAYMENT_RATE_LIMIT")
     global_rate_limit: str = Field(default="1200/minute", alias="NEXA_GLOBAL_RATE_LIMIT")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="NEXA_MAX_BODY_BYTES")
@@ -157,7 +174,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "login_rate_limit", "register_rate_limit", "payment_rate_limit", "global_rate_limit"
+        "login_rate_limit",
+        "login_address_rate_limit",
+        "register_rate_limit",
+        "register_address_rate_limit",
+        "otp_address_rate_limit",
+        "payment_rate_limit",
+        "global_rate_limit",
     )
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
@@ -196,6 +219,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def phone_verification_required(self) -> bool:
+        mode = self.phone_verification or ("required" if self.is_production else "off")
+        return mode == "required"
 
     @property
     def business_timezone(self) -> ZoneInfo:

@@ -16,7 +16,7 @@ import structlog
 from nexa.core.config import get_settings
 
 # a field whose name says it holds a secret is never written, whoever logs it
-SECRET_FIELD = re.compile(r"pass(word)?|secret|token|authori[sz]ation|cookie|api[_-]?key", re.I)
+SECRET_FIELD = re.compile(r"pass(word)?|secret|token|authori[sz]ation|cookie|api[_-]?key|otp", re.I)
 REDACTED = "[redacted]"
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nexa.core.db import get_engine
 
 _DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, :queueing_lock, "
-    "CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1])"
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, NULL, "
+    ":queueing_lock, CAST(:args AS jsonb), :scheduled_at)::procrastinate_job_to_defer_v1])"
 )
 
 
@@ -37,6 +37,7 @@ async def defer_in_transaction(
                 {
                     "queue": queue,
                     "task": task_name,
+                    "priority": 0,
                     "queueing_lock": queueing_lock,
                     "args": json.dumps(args or {}),
                     "scheduled_at": scheduled_at,
@@ -47,10 +48,13 @@ async def defer_in_transaction(
     return True
 
 
-async def defer_alone(task_name: str, *, queueing_lock: str | None = None) -> bool:
+async def defer_alone(
+    task_name: str, *, queueing_lock: str | None = None, priority: int = 0
+) -> bool:
     """Queue `task_name` in one autocommitted statement, outside any transaction (a wake-up
     after a commit: one round trip instead of begin, savepoint, statement and commit). With
-    a queueing lock, a job already waiting makes this a no-op (returns False)."""
+    a queueing lock, a job already waiting makes this a no-op (returns False). Workers take
+    waiting jobs of higher `priority` first."""
     async with get_engine().connect() as connection:
         alone = await connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -59,6 +63,7 @@ async def defer_alone(task_name: str, *, queueing_lock: str | None = None) -> bo
                 {
                     "queue": "default",
                     "task": task_name,
+                    "priority": priority,
                     "queueing_lock": queueing_lock,
                     "args": "{}",
                     "scheduled_at": None,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from nexa.models.base import Base
 
@@ -40,6 +41,16 @@ class Repository(Generic[Model]):
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def delete_batch(
+        self, key: InstrumentedAttribute[int], *conditions: ColumnElement[bool], batch_size: int
+    ) -> int:
+        """Delete up to `batch_size` rows of the table of `key` (its primary key) matching
+        every condition, skipping rows others hold (a clean-up job's batch); how many."""
+        batch = select(key).where(*conditions).limit(batch_size).with_for_update(skip_locked=True)
+        statement = delete(key.class_).where(key.in_(batch.scalar_subquery()))
+        result = await self.session.execute(statement)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def count(self, *conditions: ColumnElement[bool]) -> int:
         """Rows of `model` matching every condition."""

@@ -1,8 +1,12 @@
-"""Password hashing (Argon2id, bcrypt still verified) and JWT encoding/decoding."""
+"""Password hashing (Argon2id, bcrypt still verified), JWT encoding/decoding, and the keyed
+hashes and sealed (encrypted) values derived from SECRET_KEY."""
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +14,8 @@ from typing import Any, Literal
 
 import jwt
 from anyio import to_thread
+from cryptography.fernet import Fernet
+from cryptography.fernet import InvalidToken as InvalidFernetToken
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
@@ -131,3 +137,47 @@ def _verified_claims(token: str, secret_key: str, algorithm: str) -> TokenClaims
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+# --- keyed hashes and sealed values ---------------------------------------------------------
+
+
+def _derived_key(purpose: str) -> bytes:
+    """A 32-byte key for one purpose, derived from SECRET_KEY (one key never serves two)."""
+    secret = get_settings().resolved_secret_key().encode()
+    return hmac.new(secret, f"nexa:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def keyed_hash(purpose: str, message: str) -> str:
+    """HMAC-SHA256 of `message` under the purpose's key (hex): what is stored of a one-time
+    code, so that a database reader cannot recover it, nor test all 10^6 codes offline."""
+    return hmac.new(_derived_key(purpose), message.encode(), hashlib.sha256).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+class UnreadableSeal(Exception):
+    """A sealed value that this installation's key cannot open (another SECRET_KEY)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _fernet(purpose: str, secret_key: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derived_key(purpose)))
+
+
+def seal(purpose: str, plaintext: str) -> str:
+    """Encrypt and authenticate a secret to store (Fernet: AES-128-CBC + HMAC-SHA256) under
+    a key derived from SECRET_KEY for this purpose."""
+    box = _fernet(purpose, get_settings().resolved_secret_key())
+    return box.encrypt(plaintext.encode()).decode()
+
+
+def unseal(purpose: str, sealed: str) -> str:
+    box = _fernet(purpose, get_settings().resolved_secret_key())
+    try:
+        return box.decrypt(sealed.encode()).decode()
+    except (InvalidFernetToken, ValueError) as exc:
+        raise UnreadableSeal(purpose) from exc

@@ -18,6 +18,8 @@ from nexa.customer.schemas import (
     CustomerProfileUpdate,
     CustomerRegister,
     CustomerResponse,
+    PasswordResetRequest,
+    PasswordResetResponse,
 )
 from nexa.models import Customer
 
@@ -31,9 +33,24 @@ router = APIRouter(prefix="/customer")
     responses={429: {"description": "Too many registrations for this number or address"}},
 )
 async def customer_register(data: CustomerRegister, db: SessionDep, ip: ClientIp) -> Customer:
-    """Register a new customer account with optional referral code."""
+    """Register a new customer account with optional referral code; with `otp` (required
+    when phone verification is on) the number is verified."""
     await rate_limit.check_registration(data.phone_number, ip)
-    return await service.register(db, data)
+    return await service.register(db, data, ip)
+
+
+@router.post(
+    "/password/reset",
+    response_model=PasswordResetResponse,
+    tags=["Authentication"],
+    responses={429: {"description": "Too many failed attempts for this number or address"}},
+)
+async def reset_customer_password(
+    data: PasswordResetRequest, db: SessionDep, ip: ClientIp
+) -> PasswordResetResponse:
+    """Set a new password with a one-time code (purpose `reset_password`); every session of
+    the customer is logged out."""
+    return await service.reset_password(db, data, ip)
 
 
 @router.get("/profile", response_model=CustomerProfileResponse, tags=["Customer Profile"])

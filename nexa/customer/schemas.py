@@ -15,6 +15,7 @@ from nexa.core.schemas import (
     Schema,
 )
 from nexa.models import AccountStatus, StatusReason
+from nexa.otp.schemas import OtpCode
 
 FullName = Field(max_length=255)
 PictureUrl = Field(default=None, max_length=300)
@@ -26,6 +27,21 @@ class CustomerRegister(Schema):
     full_name: Name = FullName
     profile_picture_url: str | None = PictureUrl
     referral_code: str | None = Field(default=None, max_length=32)
+    # a code from `POST /customer/otp/request` (purpose `register`): required when
+    # NEXA_PHONE_VERIFICATION=required (docs/decisions.md#phone-verification)
+    otp: OtpCode | None = None
+
+
+class PasswordResetRequest(Schema):
+    phone_number: PhoneNumber
+    # from `POST /customer/otp/request` with purpose `reset_password`
+    otp: OtpCode
+    new_password: str = Field(min_length=CUSTOMER_PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class PasswordResetResponse(Schema):
+    message: str
+    sessions_revoked: int
 
 
 class CustomerResponse(Schema):
@@ -38,6 +54,8 @@ class CustomerResponse(Schema):
     days_inactive: int = 0
     created_at: datetime
     updated_at: datetime | None = None
+    # NEXA addition: when the number was proved by a one-time code
+    phone_verified_at: datetime | None = None
 
 
 class CustomerProfileResponse(Schema):
@@ -48,6 +66,8 @@ class CustomerProfileResponse(Schema):
     account_status: AccountStatus
     last_active_plan_date: datetime | None = None
     created_at: datetime
+    # NEXA addition: when the number was proved by a one-time code
+    phone_verified_at: datetime | None = None
 
 
 class CustomerProfileUpdate(Schema):

@@ -32,9 +32,12 @@ from nexa.customer.schemas import (
     CustomerRegister,
     CustomerResponse,
     CustomerStatsResponse,
+    PasswordResetRequest,
+    PasswordResetResponse,
     StatusChangeResponse,
 )
-from nexa.models import AccountStatus, Customer, StatusReason, UserType
+from nexa.models import AccountStatus, Customer, OtpPurpose, StatusReason, UserType
+from nexa.otp import service as otp_service
 from nexa.payment import service as payment_service
 from nexa.recharge import service as recharge_service
 from nexa.referral import service as referral_service
@@ -48,10 +51,26 @@ class PhoneAlreadyRegistered(BadRequest, code="phone_already_registered"):
         super().__init__("Phone number already registered")
 
 
-async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
+async def _verified_at(db: AsyncSession, data: CustomerRegister, client_ip: str) -> datetime | None:
+    """When registration proves the number: with a one-time code, required when
+    NEXA_PHONE_VERIFICATION=required, checked whenever one is given
+    (docs/decisions.md#phone-verification)."""
+    if data.otp is None:
+        if get_settings().phone_verification_required:
+            raise otp_service.OtpRequired(
+                "Registration needs a one-time code: request one with purpose `register`"
+            )
+        return None
+    await otp_service.consume(db, data.phone_number, OtpPurpose.register, data.otp, client_ip)
+    return clock.now()
+
+
+async def register(db: AsyncSession, data: CustomerRegister, client_ip: str) -> Customer:
     customers = CustomerRepository(db)
     if await customers.phone_taken(data.phone_number):
         raise PhoneAlreadyRegistered()
+    # before anything is written: a wrong code's count is kept although registration fails
+    phone_verified_at = await _verified_at(db, data, client_ip)
     referral_code = (data.referral_code or "").strip()
     # a bad code is refused before the account exists
     # (docs/decisions.md#referral-at-registration)
@@ -66,6 +85,7 @@ async def register(db: AsyncSession, data: CustomerRegister) -> Customer:
         full_name=data.full_name,
         profile_picture_url=data.profile_picture_url,
         account_status=AccountStatus.active,
+        phone_verified_at=phone_verified_at,
     )
     try:
         customer = await customers.add(customer)
@@ -100,6 +120,36 @@ async def change_password(
         minimum_length=CUSTOMER_PASSWORD_MIN,
         current_session_id=current_session_id,
     )
+
+
+async def reset_password(
+    db: AsyncSession, data: PasswordResetRequest, client_ip: str
+) -> PasswordResetResponse:
+    """A forgotten password replaced with a one-time code sent to the number; every session
+    of the customer ends (docs/decisions.md#password-reset)."""
+    await otp_service.consume(db, data.phone_number, OtpPurpose.reset_password, data.otp, client_ip)
+    customer = await CustomerRepository(db).get_by_phone(data.phone_number)
+    if customer is None:  # no code is ever sent to an unknown number
+        raise otp_service.OtpInvalid("Wrong code")
+    await note_phone_verified(db, customer)
+    revoked = await auth_service.reset_password(
+        db, customer, data.new_password, minimum_length=CUSTOMER_PASSWORD_MIN
+    )
+    return PasswordResetResponse(
+        message="Password reset: every session was logged out", sessions_revoked=revoked
+    )
+
+
+async def note_phone_verified(db: AsyncSession, customer: Customer) -> None:
+    """A one-time code sent to the number was used: the number is the customer's."""
+    if customer.phone_verified_at is None:
+        customer.phone_verified_at = clock.now()
+        await db.flush()
+
+
+async def is_registered(db: AsyncSession, phone_number: str) -> bool:
+    """Whether the number belongs to an account (a soft-deleted one keeps it)."""
+    return await CustomerRepository(db).phone_taken(phone_number)
 
 
 async def find(db: AsyncSession, customer_id: int) -> Customer | None:

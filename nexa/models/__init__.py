@@ -24,8 +24,11 @@ from nexa.models.notification import (
     NotificationPreference,
     NotificationSource,
     NotificationType,
+    PrioritySms,
+    TestSms,
 )
 from nexa.models.operations import IdempotencyKey, TestClock
+from nexa.models.otp import OneTimeCode, OtpPurpose
 from nexa.models.payment import (
     DiscountType,
     Payment,
@@ -89,6 +92,8 @@ __all__ = [
     "NotificationSource",
     "NotificationType",
     "Offer",
+    "OneTimeCode",
+    "OtpPurpose",
     "Payment",
     "PaymentEvent",
     "PaymentMethod",
@@ -103,6 +108,7 @@ __all__ = [
     "PostpaidDataAddon",
     "PostpaidSecondaryNumber",
     "PostpaidStatus",
+    "PrioritySms",
     "ReferralApplicationStatus",
     "ReferralDiscount",
     "ReferralProgram",
@@ -116,6 +122,7 @@ __all__ = [
     "SubscriptionQueue",
     "SubscriptionStatus",
     "TestClock",
+    "TestSms",
     "Transaction",
     "TransactionSummary",
     "TransactionSummaryState",

@@ -38,6 +38,10 @@ class Customer(Timestamps, Base):
     )
     inactivity_status_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the customer proved the number is theirs with a one-time code (accounts older
+    # than phone verification count as verified at registration)
+    # (docs/decisions.md#phone-verification)
+    phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_customer_account_status", "account_status"),

@@ -100,3 +100,52 @@ class NotificationBroadcast(CreatedAt, Base):
     # keyset cursor of the fan-out: customers up to this id are done
     last_customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PrioritySms(CreatedAt, Base):
+    """An SMS to a number, registered or not, sent ahead of every notification row (one-time
+    codes). Its text is kept only sealed (encrypted with a key derived from SECRET_KEY) and
+    only until it is sent or given up; it never appears in notification lists
+    (docs/decisions.md#otp-delivery)."""
+
+    __tablename__ = "priority_sms"
+
+    sms_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number: Mapped[str] = mapped_column(String(20), nullable=False)
+    # what it is for, e.g. "one_time_code:login" (never its text)
+    purpose: Mapped[str] = mapped_column(String(40), nullable=False)
+    sealed_message: Mapped[str | None] = mapped_column(Text)
+    # not sent after this (a code that has expired is useless)
+    send_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
+    delivery_mode: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default="simulated"
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        Index(
+            "ix_priority_sms_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_priority_sms_created_at", "created_at"),
+    )
+
+
+class TestSms(Base):
+    """Outside production: the last messages the simulated SMS provider "sent" to each
+    number (20 per number), for testers (`GET /admin/test-sms/{phone_number}`)."""
+
+    __tablename__ = "test_sms"
+    __test__ = False  # not a pytest class
+
+    test_sms_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    phone_number: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_test_sms_phone", "phone_number", "test_sms_id"),)

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from nexa.auth.dependencies import CurrentAdmin
 from nexa.core.db import SessionDep
 from nexa.core.pagination import PageParams
-from nexa.core.schemas import DbId
+from nexa.core.schemas import DbId, PhoneNumber
 from nexa.models import NotificationChannel, NotificationSource, NotificationType
 from nexa.notification import service
 from nexa.notification.schemas import (
@@ -16,6 +16,7 @@ from nexa.notification.schemas import (
     AdminSendResponse,
     AutomatedStats,
     NotificationResponse,
+    TestSmsResponse,
 )
 
 router = APIRouter(prefix="/notifications", tags=["Admin Notifications"])
@@ -61,3 +62,17 @@ async def get_admin_notification_stats(db: SessionDep) -> AdminNotificationStats
 @router.get("/automated-stats", response_model=AutomatedStats)
 async def get_automated_notification_stats(db: SessionDep) -> AutomatedStats:
     return await service.automated_stats(db)
+
+
+# mounted only outside production, like the test clock (nexa/api.py)
+test_sms_router = APIRouter(prefix="/test-sms", tags=["Test SMS"])
+
+
+@test_sms_router.get("/{phone_number}", response_model=list[TestSmsResponse])
+async def get_test_sms(
+    phone_number: Annotated[PhoneNumber, Path(description="Any spelling of the number")],
+    db: SessionDep,
+) -> list[TestSmsResponse]:
+    """The last 20 SMS the simulated gateway "sent" to a number, newest first (one-time
+    codes included: this installation is not production)."""
+    return await service.sms_inbox(db, phone_number)

@@ -5,7 +5,8 @@ The default provider only logs (delivery mode `simulated`); the HTTP provider po
 configurable JSON body to a real gateway (delivery mode `real`). A failed send is tried
 again with backoff, at most NEXA_DELIVERY_MAX_ATTEMPTS times, then marked `failed` with the
 reason. Each row is claimed with `FOR UPDATE SKIP LOCKED`, so two workers never send one
-row, and a sent row is never picked again.
+row, and a sent row is never picked again. The same bookkeeping serves notification rows and
+priority SMS (one-time codes, docs/decisions.md#otp-delivery).
 """
 
 from __future__ import annotations
@@ -20,19 +21,31 @@ import structlog
 
 from nexa.core.config import get_settings
 from nexa.core.metrics import NOTIFICATIONS
-from nexa.models import Notification, NotificationChannel
+from nexa.models import NotificationChannel
 
 log = structlog.get_logger("nexa.notification.delivery")
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    notification_id: int
-    customer_id: int
+    # names the message to the gateway: the notification id, or "sms-<id>" for a priority SMS
+    reference: str
+    customer_id: int | None
     phone_number: str
     channel: NotificationChannel
     title: str
     message: str
+
+
+class Deliverable(Protocol):
+    """The delivery bookkeeping of a row to send (a notification or a priority SMS)."""
+
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    failure_reason: str | None
+    sent_at: datetime | None
+    delivery_mode: str
 
 
 class DeliveryError(Exception):
@@ -52,9 +65,7 @@ class LoggingProvider:
 
     async def send(self, outgoing: Outgoing) -> None:
         log.info(
-            "notification_simulated",
-            notification_id=outgoing.notification_id,
-            channel=outgoing.channel.value,
+            "notification_simulated", reference=outgoing.reference, channel=outgoing.channel.value
         )
 
 
@@ -73,8 +84,8 @@ class HttpProvider:
 
     def body(self, outgoing: Outgoing) -> str:
         values = {
-            "notification_id": outgoing.notification_id,
-            "customer_id": outgoing.customer_id,
+            "notification_id": outgoing.reference,
+            "customer_id": "" if outgoing.customer_id is None else outgoing.customer_id,
             "phone": outgoing.phone_number,
             "title": outgoing.title,
             "message": outgoing.message,
@@ -87,7 +98,7 @@ class HttpProvider:
         return body
 
     async def send(self, outgoing: Outgoing) -> None:
-        headers = {**self.headers, "Idempotency-Key": f"nexa-{outgoing.notification_id}"}
+        headers = {**self.headers, "Idempotency-Key": f"nexa-{outgoing.reference}"}
         try:
             async with httpx.AsyncClient(timeout=get_settings().delivery_timeout_seconds) as http:
                 response = await http.post(self.url, content=self.body(outgoing), headers=headers)
@@ -119,39 +130,31 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=2**attempts)
 
 
-async def deliver(notification: Notification, phone_number: str, now: datetime) -> None:
+async def deliver(row: Deliverable, outgoing: Outgoing, now: datetime) -> None:
     """Try to send one claimed row and record the outcome on it."""
-    outgoing = Outgoing(
-        notification_id=notification.notification_id,
-        customer_id=notification.customer_id,
-        phone_number=phone_number,
-        channel=notification.channel,
-        title=notification.title,
-        message=notification.message,
-    )
-    notification.attempts += 1
+    row.attempts += 1
     try:
-        provider = provider_for(notification.channel)
+        provider = provider_for(outgoing.channel)
         await provider.send(outgoing)
     except DeliveryError as exc:
-        notification.failure_reason = str(exc)[:500]
-        if notification.attempts >= get_settings().delivery_max_attempts:
-            notification.status = "failed"
-            notification.next_attempt_at = None
+        row.failure_reason = str(exc)[:500]
+        if row.attempts >= get_settings().delivery_max_attempts:
+            row.status = "failed"
+            row.next_attempt_at = None
         else:
-            notification.next_attempt_at = now + backoff(notification.attempts)
+            row.next_attempt_at = now + backoff(row.attempts)
         NOTIFICATIONS.labels(
-            notification.channel.value, "failed" if notification.status == "failed" else "retry"
+            outgoing.channel.value, "failed" if row.status == "failed" else "retry"
         ).inc()
         log.warning(
             "notification_not_delivered",
-            notification_id=notification.notification_id,
-            attempts=notification.attempts,
-            reason=notification.failure_reason,
+            reference=outgoing.reference,
+            attempts=row.attempts,
+            reason=row.failure_reason,
         )
         return
-    notification.status = "sent"
-    notification.sent_at = now
-    NOTIFICATIONS.labels(notification.channel.value, "sent").inc()
-    notification.delivery_mode = provider.delivery_mode
-    notification.next_attempt_at = None
+    row.status = "sent"
+    row.sent_at = now
+    NOTIFICATIONS.labels(outgoing.channel.value, "sent").inc()
+    row.delivery_mode = provider.delivery_mode
+    row.next_attempt_at = None

@@ -10,11 +10,13 @@ from sqlalchemy import (
     Exists,
     ScalarSelect,
     Select,
+    delete,
     exists,
     func,
     literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -29,6 +31,8 @@ from nexa.models import (
     NotificationPreference,
     NotificationSource,
     NotificationType,
+    PrioritySms,
+    TestSms,
 )
 
 Columns = TypeVarTuple("Columns")
@@ -124,14 +128,66 @@ class NotificationRepository(Repository[Notification]):
         ).first()
         return (row[0], row[1]) if row else None
 
-    async def next_retry_at(self) -> datetime | None:
+    async def claim_next_priority_sms(self, now: datetime) -> PrioritySms | None:
+        """The oldest priority SMS waiting to be sent, locked (docs/decisions.md#otp-delivery)."""
         return (
             await self.session.execute(
-                select(func.min(Notification.next_attempt_at)).where(
-                    Notification.status == "pending", Notification.next_attempt_at.is_not(None)
+                select(PrioritySms)
+                .where(
+                    PrioritySms.status == "pending",
+                    or_(PrioritySms.next_attempt_at.is_(None), PrioritySms.next_attempt_at <= now),
                 )
+                .order_by(PrioritySms.created_at, PrioritySms.sms_id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
             )
-        ).scalar_one()
+        ).scalar_one_or_none()
+
+    async def next_retry_at(self) -> datetime | None:
+        retries = union_all(
+            select(Notification.next_attempt_at).where(
+                Notification.status == "pending", Notification.next_attempt_at.is_not(None)
+            ),
+            select(PrioritySms.next_attempt_at).where(
+                PrioritySms.status == "pending", PrioritySms.next_attempt_at.is_not(None)
+            ),
+        ).subquery()
+        return (await self.session.execute(select(func.min(retries.c[0])))).scalar_one()
+
+    async def purge_priority_sms(self, created_before: datetime, batch_size: int) -> int:
+        """Delete one batch of priority SMS older than `created_before` (long sent, given up
+        or expired: a code lives minutes)."""
+        return await self.delete_batch(
+            PrioritySms.sms_id, PrioritySms.created_at < created_before, batch_size=batch_size
+        )
+
+    # --- the test inbox (never in production) ---------------------------------------------
+
+    async def keep_test_sms(self, phone_number: str, message: str, at: datetime, keep: int) -> None:
+        """Record a simulated SMS and forget all but the newest `keep` of that number."""
+        self.session.add(TestSms(phone_number=phone_number, message=message, sent_at=at))
+        await self.session.flush()
+        newest = (
+            select(TestSms.test_sms_id)
+            .where(TestSms.phone_number == phone_number)
+            .order_by(TestSms.test_sms_id.desc())
+            .limit(keep)
+        )
+        await self.session.execute(
+            delete(TestSms).where(
+                TestSms.phone_number == phone_number,
+                TestSms.test_sms_id.not_in(newest.scalar_subquery()),
+            )
+        )
+
+    async def sms_inbox(self, phone_number: str) -> list[TestSms]:
+        """A number's simulated SMS, newest first."""
+        rows = await self.session.execute(
+            select(TestSms)
+            .where(TestSms.phone_number == phone_number)
+            .order_by(TestSms.test_sms_id.desc())
+        )
+        return list(rows.scalars())
 
     # --- customer views -----------------------------------------------------------------------
 

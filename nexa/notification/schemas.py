@@ -125,3 +125,14 @@ class Alert:
     channel: NotificationChannel = NotificationChannel.sms
     dedupe_key: str | None = None
     source: NotificationSource = NotificationSource.system
+
+
+class TestSmsResponse(Schema):
+    """A message the simulated SMS gateway "sent" (outside production only)."""
+
+    __test__ = False  # not a pytest class
+
+    test_sms_id: int
+    phone_number: str
+    message: str
+    sent_at: datetime

@@ -10,7 +10,7 @@ also pushed live to the customer's open stream (PostgreSQL LISTEN/NOTIFY).
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select
@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.audit.service import record_admin_action
 from nexa.core import clock
+from nexa.core.config import get_settings
 from nexa.core.errors import BadRequest
 from nexa.core.queue import defer_in_transaction
+from nexa.core.security import UnreadableSeal, seal, unseal
 from nexa.customer import service as customer_service
 from nexa.models import (
     Notification,
@@ -27,6 +29,7 @@ from nexa.models import (
     NotificationChannel,
     NotificationSource,
     NotificationType,
+    PrioritySms,
 )
 from nexa.notification import delivery, wakeup
 from nexa.notification.repository import NotificationRepository
@@ -42,6 +45,7 @@ from nexa.notification.schemas import (
     NotificationStats,
     RecentAutomated,
     SendResult,
+    TestSmsResponse,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +56,12 @@ Columns = TypeVarTuple("Columns")
 BROADCAST_TASK = "notification:fan_out_broadcast"
 # sends to at most this many listed customers are written in the request itself
 BROADCAST_BATCH = 5000
+# the key a priority SMS's text is sealed with (docs/decisions.md#otp-delivery)
+PRIORITY_SMS_SEAL = "priority-sms"
+# simulated SMS kept per number for testers, outside production
+TEST_INBOX_SIZE = 20
+# priority SMS rows are deleted this long after they were written
+PRIORITY_SMS_RETENTION = timedelta(days=1)
 
 
 def _row(alert: Alert) -> dict[str, object]:
@@ -84,20 +94,106 @@ async def notify_from_select(db: AsyncSession, query: Select[*Columns]) -> int:
     return created
 
 
+async def send_priority_sms(
+    db: AsyncSession, phone_number: str, message: str, *, purpose: str, send_before: datetime
+) -> None:
+    """An SMS to any number that the delivery job sends before every notification row (a
+    one-time code). Its text is stored sealed and erased once sent, given up or expired, and
+    it is listed nowhere (docs/decisions.md#otp-delivery)."""
+    await NotificationRepository(db).add(
+        PrioritySms(
+            phone_number=phone_number,
+            purpose=purpose,
+            sealed_message=seal(PRIORITY_SMS_SEAL, message),
+            send_before=send_before,
+        )
+    )
+    schedule_delivery(db)
+
+
 # --- delivery -------------------------------------------------------------------------------
 
 
 async def deliver_next(db: AsyncSession, now: datetime | None = None) -> bool:
-    """Send the oldest due SMS/push row (False when none is due). One row per transaction."""
-    claimed = await NotificationRepository(db).claim_next_due(
-        now or clock.now(), customer_service.phone_of(Notification.customer_id)
+    """Send the next due row (False when none is due), one per transaction: priority SMS
+    first (one-time codes go ahead of any bulk or promotional message), then the oldest
+    notification."""
+    now = now or clock.now()
+    repository = NotificationRepository(db)
+    urgent = await repository.claim_next_priority_sms(now)
+    if urgent is not None:
+        await _deliver_priority_sms(repository, urgent, now)
+        return True
+    claimed = await repository.claim_next_due(
+        now, customer_service.phone_of(Notification.customer_id)
     )
     if claimed is None:
         return False
     notification, phone_number = claimed
-    await delivery.deliver(notification, phone_number, now or clock.now())
-    await db.flush()
+    outgoing = delivery.Outgoing(
+        reference=str(notification.notification_id),
+        customer_id=notification.customer_id,
+        phone_number=phone_number,
+        channel=notification.channel,
+        title=notification.title,
+        message=notification.message,
+    )
+    await _send(repository, notification, outgoing, now)
     return True
+
+
+async def _deliver_priority_sms(
+    repository: NotificationRepository, sms: PrioritySms, now: datetime
+) -> None:
+    try:
+        if sms.sealed_message is None or sms.send_before <= now:
+            sms.status = "expired"  # a code that has lapsed is useless: never sent late
+        else:
+            outgoing = delivery.Outgoing(
+                reference=f"sms-{sms.sms_id}",
+                customer_id=None,
+                phone_number=sms.phone_number,
+                channel=NotificationChannel.sms,
+                title="NEXA",
+                message=unseal(PRIORITY_SMS_SEAL, sms.sealed_message),
+            )
+            await _send(repository, sms, outgoing, now)
+    except UnreadableSeal:
+        sms.status, sms.failure_reason = "failed", "sealed under another SECRET_KEY"
+    if sms.status != "pending":
+        sms.sealed_message = None  # its text lives no longer than needed
+    await repository.session.flush()
+
+
+async def _send(
+    repository: NotificationRepository,
+    row: delivery.Deliverable,
+    outgoing: delivery.Outgoing,
+    now: datetime,
+) -> None:
+    await delivery.deliver(row, outgoing, now)
+    if (
+        outgoing.channel == NotificationChannel.sms
+        and row.status == "sent"
+        and row.delivery_mode == "simulated"
+        and not get_settings().is_production
+    ):
+        # the simulated gateway's inbox, read by testers (docs/decisions.md#test-sms-inbox)
+        await repository.keep_test_sms(
+            outgoing.phone_number, outgoing.message, now, TEST_INBOX_SIZE
+        )
+    await repository.session.flush()
+
+
+async def purge_priority_sms(db: AsyncSession, now: datetime) -> int:
+    """One batch of the clean-up of old priority SMS; 0 when done."""
+    return await NotificationRepository(db).purge_priority_sms(now - PRIORITY_SMS_RETENTION, 1000)
+
+
+async def sms_inbox(db: AsyncSession, phone_number: str) -> list[TestSmsResponse]:
+    """What the simulated SMS gateway last "sent" to a number (never in production)."""
+    rows = await NotificationRepository(db).sms_inbox(phone_number)
+    return [TestSmsResponse.model_validate(row) for row in rows]
 
 
 async def next_retry_at(db: AsyncSession) -> datetime | None:

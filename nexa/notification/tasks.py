@@ -56,3 +56,10 @@ async def fan_out_broadcast(broadcast_id: int) -> int:
         lambda db, _now: service.fan_out_broadcast(db, broadcast_id),
         max_batches=1_000_000,
     )
+
+
+@blueprint.periodic(cron="17 * * * *")
+@blueprint.task(name="purge_priority_sms", queueing_lock="purge_priority_sms")
+async def purge_priority_sms(timestamp: int) -> int:
+    """Delete priority SMS (one-time codes) written more than a day ago, in batches."""
+    return await run_in_batches("purge_priority_sms", service.purge_priority_sms)

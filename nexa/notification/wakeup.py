@@ -25,6 +25,9 @@ log = structlog.get_logger("nexa.notification.wakeup")
 
 DELIVERY_TASK = "notification:deliver_notifications"
 DELIVERY_LOCK = "deliver_notifications"
+# a waiting delivery job is taken before other waiting jobs (fan-outs, backups, periodic
+# work): one-time codes must not queue behind them (docs/decisions.md#otp-delivery)
+DELIVERY_PRIORITY = 10
 _TO_SEND = "nexa.notifications_to_send"
 
 
@@ -57,7 +60,9 @@ class _WakeUps:
         while True:
             self.again = False
             try:
-                await defer_alone(DELIVERY_TASK, queueing_lock=DELIVERY_LOCK)
+                await defer_alone(
+                    DELIVERY_TASK, queueing_lock=DELIVERY_LOCK, priority=DELIVERY_PRIORITY
+                )
             except Exception as exc:  # the sweep will send them; say so, do not fail anyone
                 log.warning("delivery_wakeup_failed", error=type(exc).__name__)
             await asyncio.sleep(COALESCE_SECONDS)

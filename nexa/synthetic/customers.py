@@ -101,7 +101,7 @@ async def add_customers(
         """
         INSERT INTO customer (customer_id, phone_number, password_hash, full_name,
                               account_status, status_reason, status_changed_at, status_note,
-                              deleted_at, created_at, updated_at)
+                              deleted_at, created_at, updated_at, phone_verified_at)
         SELECT customer_id, phone, :hash,
                (CAST(:first AS text[]))[1 + (i * 7 + floor(r * 1000)::int)
                                             % cardinality(CAST(:first AS text[]))]
@@ -110,7 +110,7 @@ async def add_customers(
                                            % cardinality(CAST(:last AS text[]))],
                status, reason, changed_at,
                CASE WHEN status = 'suspended' THEN 'Synthetic: payment dispute' END,
-               deleted_at, created_at, coalesce(changed_at, created_at)
+               deleted_at, created_at, coalesce(changed_at, created_at), created_at
         FROM syn_customer
         """,
         {"hash": password_hash, "first": FIRST_NAMES, "last": LAST_NAMES},

@@ -63,7 +63,16 @@ async def test_create_and_list_admins(
     created = response.json()
     assert created["email"] == "ravi@example.com"
     assert created["phone_number"] == phone
-    assert set(created) == {"admin_id", "name", "phone_number", "email", "created_at", "updated_at"}
+    assert set(created) == {
+        "admin_id",
+        "name",
+        "phone_number",
+        "email",
+        "created_at",
+        "updated_at",
+        "mfa_enabled",
+    }
+    assert created["mfa_enabled"] is False
     # the new admin can log in
     await login_admin(client, "ravi@example.com", password="long-enough-pw")
 

@@ -165,8 +165,9 @@ export const api = {
   del: (path, options = {}) => request('DELETE', path, options),
 };
 
-export async function login(email, password) {
-  const tokens = await request('POST', '/admin/login', { body: { email, password }, auth: false });
+export async function login(email, password, totp) {
+  const body = totp ? { email, password, totp } : { email, password };
+  const tokens = await request('POST', '/admin/login', { body, auth: false });
   session.set({ access: tokens.access_token, refresh: tokens.refresh_token, email });
 }
 

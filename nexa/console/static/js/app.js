@@ -49,6 +49,8 @@ function showLogin(message) {
   const region = h('div', { id: 'flash', class: 'flash' });
   const email = h('input', { type: 'email', name: 'email', id: 'login-email', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', id: 'login-password', autocomplete: 'current-password', required: true });
+  // only for accounts with two-factor sign-in on (POST /admin/mfa/setup)
+  const totp = h('input', { type: 'text', name: 'totp', id: 'login-totp', autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: '6' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'login-submit' }, 'Sign in');
   const form = h(
     'form',
@@ -58,6 +60,7 @@ function showLogin(message) {
     region,
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'E-mail'), email),
     h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Password'), password),
+    h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Authenticator code (if two-factor sign-in is on)'), totp),
     submit,
   );
   form.addEventListener('submit', async (event) => {
@@ -69,7 +72,7 @@ function showLogin(message) {
     }
     submit.disabled = true;
     try {
-      await login(email.value.trim(), password.value);
+      await login(email.value.trim(), password.value, totp.value.trim());
       showShell();
     } catch (error) {
       flashError(error);
