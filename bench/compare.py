@@ -52,6 +52,8 @@ def serve(tree: Path, port: int, database: str, log: object) -> tuple[subprocess
         **os.environ,
         "DATABASE_URL": database,
         "ENVIRONMENT": "production",
+        # the load generator registers and logs in by password, with no SMS to read
+        "NEXA_PHONE_VERIFICATION": "off",
         "SECRET_KEY": "bench-secret-key-" + uuid.uuid4().hex,
         "ADMIN_DEFAULT_PASSWORD": "bench-admin-password",
         "NEXA_LOG_LEVEL": "INFO",
