@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, text
@@ -43,9 +44,9 @@ async def test_commits_close_together_share_wake_ups(monkeypatch: pytest.MonkeyP
     woken: list[str] = []
     real_defer = wakeup.defer_alone
 
-    async def counted(task_name: str, *, queueing_lock: str | None = None) -> bool:
+    async def counted(task_name: str, **options: Any) -> bool:
         woken.append(task_name)
-        return await real_defer(task_name, queueing_lock=queueing_lock)
+        return await real_defer(task_name, **options)
 
     monkeypatch.setattr(wakeup, "defer_alone", counted)
     setup = await committed_customer_and_plan()
