@@ -68,14 +68,6 @@ class TransactionRepository:
         """Write a payment attempt; returns its id."""
         return int(await sql.fetch_value(self.session, _NEW_TRANSACTION, values))
 
-    async def link_subscription(self, transaction_id: int, subscription_id: int) -> None:
-        await sql.execute(
-            self.session,
-            "UPDATE transaction SET subscription_id = %(subscription_id)s"
-            " WHERE transaction_id = %(transaction_id)s",
-            {"transaction_id": transaction_id, "subscription_id": subscription_id},
-        )
-
     async def of_customer(
         self, customer_id: int, transaction_type: TransactionType
     ) -> list[Transaction]:
@@ -155,3 +147,14 @@ def last_paid_at(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[dat
 def transactions_of(payer_id: int) -> Select[int]:
     """The ids of every payment attempt the customer made."""
     return select(Transaction.transaction_id).where(Transaction.customer_id == payer_id)
+
+
+def step_noting_subscription(rows: str) -> str:
+    """A step of another domain's statement (`WITH … AS (<this>)`) that notes, on each
+    ledger row, the subscription bought with it: `rows` names an earlier step returning
+    `subscription_id` and `transaction_id` (a new subscription, in the statement that
+    inserts it)."""
+    return (
+        f"UPDATE transaction SET subscription_id = {rows}.subscription_id FROM {rows}"  # noqa: S608 (a step name)
+        f" WHERE transaction.transaction_id = {rows}.transaction_id"
+    )

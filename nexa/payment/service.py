@@ -30,15 +30,11 @@ from nexa.payment.ledger_repository import TransactionRepository
 from nexa.payment.ledger_repository import last_paid_at as last_paid_at
 from nexa.payment.ledger_repository import paid_count_of as paid_count_of
 from nexa.payment.ledger_repository import paid_total_of as paid_total_of
+from nexa.payment.ledger_repository import step_noting_subscription as step_noting_subscription
 from nexa.payment.ledger_repository import transactions_of as transactions_of
 from nexa.payment.reconciliation import fail_overdue as fail_overdue_payments
 
 __all__ = ["fail_overdue_payments", "register_fulfiller"]
-
-
-async def link_subscription(db: AsyncSession, transaction_id: int, subscription_id: int) -> None:
-    """Note on the ledger row which subscription the payment bought."""
-    await TransactionRepository(db).link_subscription(transaction_id, subscription_id)
 
 
 @dataclass(frozen=True)

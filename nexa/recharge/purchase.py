@@ -181,9 +181,6 @@ class PrepaidFulfiller:
             subscription = await _activate(db, plan, paid, now)
         else:
             subscription = await _enqueue(db, plan, paid, now)
-        await payment_service.link_subscription(
-            db, payment.transaction_id, subscription.subscription_id
-        )
         if payment.referral_discount_id is not None:
             await referral_service.spend_voucher(
                 db, payment.referral_discount_id, payment.transaction_id

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TypedDict
 
 from sqlalchemy import (
@@ -27,6 +28,7 @@ from nexa.models import (
     SubscriptionQueue,
     SubscriptionStatus,
 )
+from nexa.payment import service as payment_service
 
 # Creates the missing lines and locks them all, in phone-number order (no deadlocks between
 # batches), in one statement: an existing line is "updated" to itself, which locks it as
@@ -95,18 +97,26 @@ class LineRepository:
         return list(rows.scalars())
 
 
-_NEW_SUBSCRIPTION = """
-    INSERT INTO subscription (
-        customer_id, phone_number, plan_id, transaction_id, is_topup, status,
-        base_subscription_id, activation_date, expiry_date, data_allowance_mb,
-        data_balance_mb, daily_data_limit_mb, daily_data_used_mb, last_daily_reset)
-    VALUES (
-        %(customer_id)s, %(phone_number)s, %(plan_id)s, %(transaction_id)s, %(is_topup)s,
-        %(status)s, %(base_subscription_id)s, %(activation_date)s, %(expiry_date)s,
-        %(data_allowance_mb)s, %(data_balance_mb)s, %(daily_data_limit_mb)s, 0,
-        %(last_daily_reset)s)
-    RETURNING subscription_id
-"""
+@cache
+def _new_subscription() -> str:
+    """The new subscription, noted on the ledger row it was bought with in the same
+    statement (built at first use: the services import one another)."""
+    return f"""
+        WITH bought AS (
+            INSERT INTO subscription (
+                customer_id, phone_number, plan_id, transaction_id, is_topup, status,
+                base_subscription_id, activation_date, expiry_date, data_allowance_mb,
+                data_balance_mb, daily_data_limit_mb, daily_data_used_mb, last_daily_reset)
+            VALUES (
+                %(customer_id)s, %(phone_number)s, %(plan_id)s, %(transaction_id)s, %(is_topup)s,
+                %(status)s, %(base_subscription_id)s, %(activation_date)s, %(expiry_date)s,
+                %(data_allowance_mb)s, %(data_balance_mb)s, %(daily_data_limit_mb)s, 0,
+                %(last_daily_reset)s)
+            RETURNING subscription_id, transaction_id
+        ),
+        noted AS ({payment_service.step_noting_subscription("bought")})
+        SELECT subscription_id FROM bought
+    """  # noqa: S608 (a constant step of the payment domain)
 
 
 class SubscriptionColumns(TypedDict):
@@ -159,8 +169,8 @@ class SubscriptionRepository:
         self.session = session
 
     async def insert(self, values: SubscriptionColumns) -> int:
-        """Write a subscription; returns its id. `values` holds the columns of _NEW_SUBSCRIPTION."""
-        return int(await sql.fetch_value(self.session, _NEW_SUBSCRIPTION, values))
+        """Write a subscription (noted on its ledger row); returns its id."""
+        return int(await sql.fetch_value(self.session, _new_subscription(), values))
 
     async def add_to_queue(self, values: QueueEntry) -> None:
         await sql.execute(
