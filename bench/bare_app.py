@@ -2,13 +2,15 @@
 
 * `POST /bare/recharge` sends the same SQL statements as NEXA's `POST /customer/recharge`
   for a plan that starts at once, on a psycopg pool, in NEXA's two transactions
-  (docs/decisions.md#payment-lifecycle): voucher lookup and the payment opened, commit;
-  then the capture (payment, its event, the ledger row), line insert, line lock with the
-  "anything due?" check, active-plan check, owner activation, subscription, transaction
-  link, referral check, two notifications, commit; then it wakes the delivery job the way
-  NEXA does (one autocommitted statement) and answers with JSON. The payment statements
-  are NEXA's own SQL text. Like NEXA, it holds the plan in memory after its first read and
-  authenticates from memory (neither side queries for either).
+  (docs/decisions.md#payment-lifecycle): voucher and waiting-referral lookup and the
+  payment opened, committed without waiting for the disk on the same connection (as NEXA
+  does with its in-process simulator); then the capture (payment, its event, the ledger
+  row), line created and locked with the "anything due?" check, active-plan check, owner
+  activation, subscription noted on its ledger row, two notifications, commit; then it wakes
+  the delivery job the way NEXA does (one autocommitted statement, shared by the commits of
+  50 ms) and answers with JSON. The payment, line and subscription statements are NEXA's own
+  SQL text. Like NEXA, it holds the plan in memory after its first read and authenticates
+  from memory (neither side queries for either).
 * `GET /bare/plans-constant` answers a constant JSON body (the plan list, precomputed).
 
 Run by bench/run.py; not part of the service.
@@ -29,7 +31,9 @@ from fastapi.responses import Response
 from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
 
-from nexa.payment.repository import _CAPTURE, _OPEN_PAYMENT  # the SQL text only
+# the SQL text only
+from nexa.payment.repository import _CAPTURE, _OPEN_PAYMENT
+from nexa.recharge.repository import _LOCK_LINES, _new_subscription
 
 DATABASE_URL = os.environ["BENCH_DATABASE_URL"]
 PLANS_JSON = os.environ.get("BENCH_PLANS_JSON", "[]").encode()
@@ -48,18 +52,6 @@ async def plans_constant() -> Response:
     return Response(PLANS_JSON, media_type="application/json")
 
 
-_LOCK_LINE = """
-    SELECT l.phone_number,
-           %(now)s::timestamptz IS NOT NULL AND (EXISTS (SELECT 1 FROM subscription s
-                    WHERE s.phone_number = l.phone_number AND s.status = 'active'
-                      AND s.expiry_date <= %(now)s)
-            OR EXISTS (SELECT 1 FROM subscription_queue q
-                       WHERE q.phone_number = l.phone_number AND q.processed_at IS NULL
-                         AND q.queue_position = 1 AND q.expected_activation_date <= %(now)s)
-           ) AS due
-    FROM line l WHERE l.phone_number = ANY(%(phones)s::varchar[])
-    ORDER BY l.phone_number FOR UPDATE OF l
-"""
 _ACTIVATE_OWNER = """
     UPDATE customer
     SET last_active_plan_date = greatest(last_active_plan_date, %(at)s), days_inactive = 0,
@@ -120,6 +112,7 @@ class _WakeUps:
                     await connection.set_autocommit(False)
             except psycopg.errors.UniqueViolation:
                 pass
+            await asyncio.sleep(0.05)
             if not self.again:
                 return
 
@@ -138,49 +131,54 @@ async def recharge(request: Request) -> Response:
     payment_id = f"pay_{random.getrandbits(96):024x}"
     async with pool.connection() as connection:
         execute = connection.execute
-        async with connection.transaction():
-            if plan is None:
-                plan = plans[body["plan_id"]] = await (
-                    await execute(
-                        "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
-                        " data_allowance_mb, daily_data_limit_mb FROM plan"
-                        " WHERE plan_id = %(plan_id)s AND status = 'active'"
-                        " AND deleted_at IS NULL",
-                        {"plan_id": body["plan_id"]},
-                    )
-                ).fetchone()
-            assert plan is not None
-            await execute(
-                "SELECT discount_id, discount_percentage FROM referral_discount"
-                " WHERE customer_id = %(holder)s AND NOT is_used AND valid_until >= %(at)s"
-                " ORDER BY valid_until, discount_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                {"holder": customer_id, "at": now},
-            )
-            await execute(
-                _OPEN_PAYMENT,
-                {
-                    "payment_id": payment_id,
-                    "customer_id": customer_id,
-                    "order_type": "prepaid_recharge",
-                    "recipient": phone,
-                    "plan_id": plan[0],
-                    "offer_id": None,
-                    "referral_discount_id": None,
-                    "original_amount": plan[4],
-                    "discount_amount": 0,
-                    "discount_type": None,
-                    "amount": plan[4],
-                    "payment_method": body["payment_method"],
-                    "order_ref": None,
-                    "order_details": "{}",
-                    "description": f"{plan[1]} on {phone}",
-                    "provider": "simulated",
-                    "idempotency_key_id": None,
-                    "expires_at": now + timedelta(hours=72),
-                    "next_check_at": now,
-                    "at": now,
-                },
-            )
+        # the first step, committed on this connection without waiting for the disk
+        if plan is None:
+            plan = plans[body["plan_id"]] = await (
+                await execute(
+                    "SELECT plan_id, plan_name, plan_type, is_topup, price, validity_days,"
+                    " data_allowance_mb, daily_data_limit_mb FROM plan"
+                    " WHERE plan_id = %(plan_id)s AND status = 'active'"
+                    " AND deleted_at IS NULL",
+                    {"plan_id": body["plan_id"]},
+                )
+            ).fetchone()
+        assert plan is not None
+        await execute(
+            "SELECT d.discount_id, d.discount_percentage, EXISTS (SELECT 1"
+            " FROM referral_usage_log WHERE used_by_customer_id = %(holder)s"
+            " AND status = 'pending') AS referral_pending FROM (SELECT) AS one"
+            " LEFT JOIN LATERAL (SELECT discount_id, discount_percentage"
+            " FROM referral_discount WHERE %(with_voucher)s AND customer_id = %(holder)s"
+            " AND NOT is_used AND valid_until >= %(at)s ORDER BY valid_until, discount_id"
+            " LIMIT 1 FOR UPDATE SKIP LOCKED) AS d ON true",
+            {"holder": customer_id, "at": now, "with_voucher": True},
+        )
+        await execute(
+            _OPEN_PAYMENT,
+            {
+                "payment_id": payment_id,
+                "customer_id": customer_id,
+                "order_type": "prepaid_recharge",
+                "recipient": phone,
+                "plan_id": plan[0],
+                "offer_id": None,
+                "referral_discount_id": None,
+                "original_amount": plan[4],
+                "discount_amount": 0,
+                "discount_type": None,
+                "amount": plan[4],
+                "payment_method": body["payment_method"],
+                "order_ref": None,
+                "order_details": '{"referral_pending": false}',
+                "description": f"{plan[1]} on {phone}",
+                "provider": "simulated",
+                "idempotency_key_id": None,
+                "expires_at": now + timedelta(hours=72),
+                "next_check_at": now,
+                "at": now,
+            },
+        )
+        await execute("SET LOCAL synchronous_commit TO OFF; COMMIT")
         async with connection.transaction():
             async with connection.cursor(row_factory=namedtuple_row) as cursor:
                 await cursor.execute(
@@ -200,12 +198,7 @@ async def recharge(request: Request) -> Response:
                 captured: Any = await cursor.fetchone()
             assert captured is not None
             transaction_id = captured.transaction_id
-            await execute(
-                "INSERT INTO line (phone_number) SELECT unnest(%(phones)s::varchar[])"
-                " ON CONFLICT (phone_number) DO NOTHING",
-                {"phones": [phone]},
-            )
-            await execute(_LOCK_LINE, {"phones": [phone], "now": now})
+            await execute(_LOCK_LINES, {"phones": [phone], "now": now})
             active = await (
                 await execute(
                     "SELECT subscription_id, expiry_date FROM subscription"
@@ -231,38 +224,25 @@ async def recharge(request: Request) -> Response:
             subscription_id = (
                 await (
                     await execute(
-                        "INSERT INTO subscription (customer_id, phone_number, plan_id,"
-                        " transaction_id, is_topup, status, base_subscription_id, activation_date,"
-                        " expiry_date, data_allowance_mb, data_balance_mb, daily_data_limit_mb,"
-                        " daily_data_used_mb, last_daily_reset) VALUES (%(owner)s, %(phone)s,"
-                        " %(plan_id)s, %(transaction_id)s, false, %(status)s, NULL, %(start)s,"
-                        " %(expiry)s, %(allowance)s, %(allowance)s, %(daily)s, 0, %(start)s)"
-                        " RETURNING subscription_id",
+                        _new_subscription(),
                         {
-                            "owner": owner_id,
-                            "phone": phone,
+                            "customer_id": owner_id,
+                            "phone_number": phone,
                             "plan_id": plan[0],
                             "transaction_id": transaction_id,
+                            "is_topup": False,
                             "status": "queued" if active else "active",
-                            "start": None if active else now,
-                            "expiry": expiry,
-                            "allowance": plan[6] or 0,
-                            "daily": plan[7],
+                            "base_subscription_id": None,
+                            "activation_date": None if active else now,
+                            "expiry_date": expiry,
+                            "data_allowance_mb": plan[6] or 0,
+                            "data_balance_mb": plan[6] or 0,
+                            "daily_data_limit_mb": plan[7],
+                            "last_daily_reset": None if active else now,
                         },
                     )
                 ).fetchone()
             )[0]
-            await execute(
-                "UPDATE transaction SET subscription_id = %(subscription_id)s"
-                " WHERE transaction_id = %(transaction_id)s",
-                {"transaction_id": transaction_id, "subscription_id": subscription_id},
-            )
-            await execute(
-                "SELECT log_id FROM referral_usage_log"
-                " WHERE used_by_customer_id = %(referee)s AND status = 'pending'"
-                " ORDER BY log_id LIMIT 1 FOR UPDATE",
-                {"referee": customer_id},
-            )
             rows = [
                 (
                     customer_id,

@@ -28,7 +28,6 @@ from nexa.models import (
     SubscriptionQueue,
     SubscriptionStatus,
 )
-from nexa.payment import service as payment_service
 
 # Creates the missing lines and locks them all, in phone-number order (no deadlocks between
 # batches), in one statement: an existing line is "updated" to itself, which locks it as
@@ -100,7 +99,10 @@ class LineRepository:
 @cache
 def _new_subscription() -> str:
     """The new subscription, noted on the ledger row it was bought with in the same
-    statement (built at first use: the services import one another)."""
+    statement. Built at first use, importing the payment service then: the services import
+    one another, and this module must import whichever is loaded first."""
+    from nexa.payment import service as payment_service
+
     return f"""
         WITH bought AS (
             INSERT INTO subscription (
