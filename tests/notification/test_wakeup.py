@@ -14,7 +14,7 @@ from nexa.models import Notification, NotificationType
 from nexa.notification import service, wakeup
 from nexa.notification.service import Alert
 from nexa.notification.wakeup import DELIVERY_LOCK
-from tests.cleanup import committed_customer_and_plan, purge
+from tests.cleanup import CommittedSetup, committed_customer_and_plan, purge
 
 QUEUED = text(
     "SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = :lock AND status = 'todo'"
@@ -32,6 +32,17 @@ async def clear_queue() -> None:
             text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :lock"),
             {"lock": DELIVERY_LOCK},
         )
+
+
+async def clean_up(setup: CommittedSetup) -> None:
+    await clear_queue()
+    async with get_sessionmaker()() as db, db.begin():
+        await db.execute(delete(Notification).where(Notification.customer_id == setup.customer_id))
+    await purge(
+        customer_ids=[setup.customer_id],
+        plan_ids=[setup.plan_id],
+        category_ids=[setup.category_id],
+    )
 
 
 def alert(customer_id: int, text_: str) -> Alert:
@@ -64,16 +75,7 @@ async def test_commits_close_together_share_wake_ups(monkeypatch: pytest.MonkeyP
         assert woken and len(woken) <= min(windows, commits - 1), (len(woken), elapsed)
         assert await queued_jobs() == 1
     finally:
-        await clear_queue()
-        async with get_sessionmaker()() as db, db.begin():
-            await db.execute(
-                delete(Notification).where(Notification.customer_id == setup.customer_id)
-            )
-        await purge(
-            customer_ids=[setup.customer_id],
-            plan_ids=[setup.plan_id],
-            category_ids=[setup.category_id],
-        )
+        await clean_up(setup)
 
 
 async def test_a_commit_with_sms_rows_queues_one_delivery_job_a_rollback_none() -> None:
@@ -101,13 +103,4 @@ async def test_a_commit_with_sms_rows_queues_one_delivery_job_a_rollback_none() 
             )
             assert written.scalar_one() == 5
     finally:
-        await clear_queue()
-        async with get_sessionmaker()() as db, db.begin():
-            await db.execute(
-                delete(Notification).where(Notification.customer_id == setup.customer_id)
-            )
-        await purge(
-            customer_ids=[setup.customer_id],
-            plan_ids=[setup.plan_id],
-            category_ids=[setup.category_id],
-        )
+        await clean_up(setup)
