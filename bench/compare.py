@@ -26,10 +26,9 @@ import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-from bench.run import LOG, ROOT, recreate, wait_for, wrk
+from bench.run import LOG, ROOT, recreate, stop_and_drop, wait_for, wrk
 
 PORTS = {"before": 18011, "after": 18012}
 
@@ -132,13 +131,7 @@ def main() -> None:
                         flush=True,
                     )
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
-            with psycopg.connect(server, autocommit=True) as connection:
-                for name in ("nexa_bench_a", "nexa_bench_b"):
-                    connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            stop_and_drop(processes, server, ["nexa_bench_a", "nexa_bench_b"])
             for tree in trees.values():
                 if tree != ROOT:
                     subprocess.run(

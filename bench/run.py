@@ -103,6 +103,21 @@ def wrk(
     }
 
 
+def stop_and_drop(
+    processes: list[subprocess.Popen[bytes]], server: str, databases: list[str]
+) -> None:
+    """Stop the servers, then drop their throwaway databases."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+    with psycopg.connect(server, autocommit=True) as connection:
+        for name in databases:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
 def start_nexa(
     port: int, env: dict[str, str], log: IO[bytes], processes: list[subprocess.Popen[bytes]]
 ) -> str:
@@ -247,12 +262,7 @@ def main() -> None:
             ),
         }
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute("DROP DATABASE IF EXISTS nexa_bench WITH (FORCE)")
+        stop_and_drop(processes, server, ["nexa_bench"])
 
     for name, result in results.items():
         print(
