@@ -6,8 +6,9 @@ Each revision (any git revision; AFTER defaults to the work tree as it is) is ch
 a temporary work tree and served by `nexa serve --no-worker --demo` in production mode (as
 `bench/run.py` serves it) on its own database. The two servers then take turns under the
 same `wrk` load (`bench/recharge.lua`: the simulator approving, a random number per
-request), so that both see the same machine; per round it prints requests per second and
-the server's CPU per recharge, and at the end the medians and the ratio AFTER / BEFORE.
+request), so that both see the same machine; per round it prints requests per second,
+the server's CPU per recharge and PostgreSQL's (every postgres process on the machine: run
+it with nothing else using the server), and at the end the medians and the ratio AFTER / BEFORE.
 
 Needs `wrk` and a PostgreSQL server (BENCH_DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/postgres); the databases `nexa_bench_a` and
@@ -127,6 +128,7 @@ def main() -> None:
                     print(
                         f"round {round_number} {side:6} {result['rps']:7.1f} req/s"
                         f"   CPU {result['cpu_ms_per_request']:.3f} ms/recharge"
+                        f" (database {result['db_cpu_ms_per_request']:.3f} ms)"
                         f"   p99 {result['p99_ms']:.1f} ms",
                         flush=True,
                     )
@@ -142,12 +144,16 @@ def main() -> None:
         side: {
             "rps": statistics.median(r["rps"] for r in results),
             "cpu": statistics.median(r["cpu_ms_per_request"] for r in results),
+            "db_cpu": statistics.median(r["db_cpu_ms_per_request"] for r in results),
         }
         for side, results in figures.items()
     }
     for side, median in medians.items():
         label = args.before if side == "before" else (args.after or "work tree")
-        print(f"median {side:6} {median['rps']:7.1f} req/s   CPU {median['cpu']:.3f} ms  ({label})")
+        print(
+            f"median {side:6} {median['rps']:7.1f} req/s   CPU {median['cpu']:.3f} ms"
+            f" (database {median['db_cpu']:.3f} ms)  ({label})"
+        )
     print(f"after / before: {medians['after']['rps'] / medians['before']['rps']:.2f}x throughput")
 
 

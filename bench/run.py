@@ -70,6 +70,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time so far of every running PostgreSQL process on this machine (the database's
+    share of a load; only meaningful when nothing else uses the server)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # exited meanwhile
+            continue
+        if "(postgres)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def wrk(
     script: str,
     url: str,
@@ -78,7 +93,7 @@ def wrk(
     connections: int,
     server: subprocess.Popen[bytes],
 ) -> dict[str, float]:
-    cpu_before = cpu_seconds(server.pid)
+    cpu_before, db_cpu_before = cpu_seconds(server.pid), postgres_cpu_seconds()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH / script), url],
         env={**os.environ, **env},
@@ -99,6 +114,9 @@ def wrk(
         # the server process's own CPU per answer (what sizing needs)
         "cpu_ms_per_request": round(
             (cpu_seconds(server.pid) - cpu_before) * 1000 / max(requests, 1), 3
+        ),
+        "db_cpu_ms_per_request": round(
+            (postgres_cpu_seconds() - db_cpu_before) * 1000 / max(requests, 1), 3
         ),
     }
 
