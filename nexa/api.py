@@ -26,6 +26,8 @@ from nexa.customer.admin_router import router as customer_admin_router
 from nexa.customer.router import router as customer_router
 from nexa.history.admin_router import router as history_admin_router
 from nexa.history.router import router as history_router
+from nexa.invoice.admin_router import router as invoice_admin_router
+from nexa.invoice.router import router as invoice_router
 from nexa.linked_account.admin_router import router as linked_admin_router
 from nexa.linked_account.router import router as linked_router
 from nexa.notification.admin_router import router as notification_admin_router
@@ -58,6 +60,7 @@ PUBLIC_AND_CUSTOMER_ROUTERS = [
     cms_router,
     linked_router,
     history_router,
+    invoice_router,
     payment_router,  # webhooks are public: each provider's signature guards them
 ]
 # Mounted under /admin behind one guard: anonymous -> 401, customer token -> 403.
@@ -78,6 +81,7 @@ ADMIN_ROUTERS = [
     audit_admin_router,
     backup_admin_router,
     payment_admin_router,
+    invoice_admin_router,
 ]
 
 

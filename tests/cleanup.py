@@ -16,6 +16,7 @@ from nexa.models import (
     Category,
     Customer,
     IdempotencyKey,
+    Invoice,
     Line,
     LinkedAccount,
     Notification,
@@ -91,6 +92,15 @@ async def purge(
             Transaction.customer_id.in_(customers),
             Transaction.recipient_phone_number.in_(numbers),
         )
+        payments = select(Payment.payment_id).where(
+            or_(Payment.customer_id.in_(customers), Payment.recipient_phone_number.in_(numbers))
+        )
+        # invoices and their credit notes (one statement: a note names its invoice)
+        await db.execute(
+            delete(Invoice).where(
+                or_(Invoice.customer_id.in_(customers), Invoice.payment_id.in_(payments))
+            )
+        )
         await db.execute(update(Transaction).where(paid).values(subscription_id=None))
         await db.execute(
             update(Subscription)
@@ -105,9 +115,6 @@ async def purge(
             )
         )
         await db.execute(delete(Transaction).where(paid))
-        payments = select(Payment.payment_id).where(
-            or_(Payment.customer_id.in_(customers), Payment.recipient_phone_number.in_(numbers))
-        )
         await db.execute(delete(Transaction).where(Transaction.payment_id.in_(payments)))
         for table in (PaymentEvent, PaymentRefund):
             await db.execute(delete(table).where(table.payment_id.in_(payments)))

@@ -12,9 +12,16 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from nexa.core.gst import GST_STATES, GSTIN_PATTERN
+
 # the published default: production refuses to start with it
 REFERENCE_DEFAULT_ADMIN_PASSWORD = "admin123"
 MIN_SECRET_KEY_LENGTH = 32
+# an invoice series' prefix: letters, digits and dashes (the number adds "/2026-27/000123")
+DOCUMENT_PREFIX = r"^[A-Za-z0-9][A-Za-z0-9-]{0,9}$"
+# placeholders that name no real business (a GSTIN's shape: state, PAN, entity, Z, check)
+PLACEHOLDER_GST_STATE = "29"
+PLACEHOLDER_GSTIN = "29AAAAA0000A1Z5"
 
 
 class SettingsError(RuntimeError):
@@ -160,6 +167,26 @@ class Settings(BaseSettings):
     postpaid_cycle_days: int = Field(default=30, ge=1, alias="NEXA_POSTPAID_CYCLE_DAYS")
     postpaid_grace_days: int = Field(default=7, ge=0, alias="NEXA_POSTPAID_GRACE_DAYS")
     postpaid_reminder_days: int = Field(default=3, ge=0, alias="NEXA_POSTPAID_REMINDER_DAYS")
+    # tax invoices and credit notes (docs/decisions.md#invoice-numbering, #gst-split): the
+    # defaults are placeholders, never a real business; production warns about them
+    invoice_prefix: str = Field(default="NX", pattern=DOCUMENT_PREFIX, alias="NEXA_INVOICE_PREFIX")
+    credit_note_prefix: str = Field(
+        default="NXCN", pattern=DOCUMENT_PREFIX, alias="NEXA_CREDIT_NOTE_PREFIX"
+    )
+    gst_state: str = Field(default=PLACEHOLDER_GST_STATE, alias="NEXA_GST_STATE")
+    gstin: str = Field(default=PLACEHOLDER_GSTIN, pattern=GSTIN_PATTERN, alias="NEXA_GSTIN")
+    operator_name: str = Field(
+        default="NEXA Telecom (sample operator)",
+        min_length=1,
+        max_length=120,
+        alias="NEXA_OPERATOR_NAME",
+    )
+    operator_address: str = Field(
+        default="Address not configured, set NEXA_OPERATOR_ADDRESS",
+        min_length=1,
+        max_length=300,
+        alias="NEXA_OPERATOR_ADDRESS",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -189,6 +216,33 @@ class Settings(BaseSettings):
 
             parse(value)  # raises ValueError for e.g. "5 per fortnight"
         return value
+
+    @field_validator("gst_state")
+    @classmethod
+    def _known_gst_state(cls, value: str) -> str:
+        if value not in GST_STATES:
+            raise ValueError(f"{value!r} is not a GST state code (two digits, e.g. 29)")
+        return value
+
+    @field_validator("operator_name", "operator_address")
+    @classmethod
+    def _printable_in_a_pdf(cls, value: str) -> str:
+        # the PDF's core fonts are Latin-1 (docs/decisions.md#invoice-pdf)
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError("must be Latin-1 text (write Rs. for the rupee sign)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _invoice_settings_agree(self) -> Settings:
+        if self.invoice_prefix.upper() == self.credit_note_prefix.upper():
+            raise SettingsError("NEXA_INVOICE_PREFIX and NEXA_CREDIT_NOTE_PREFIX must differ")
+        if not self.gstin.startswith(self.gst_state):
+            raise SettingsError(
+                f"NEXA_GSTIN must begin with the state code NEXA_GST_STATE ({self.gst_state})"
+            )
+        return self
 
     @field_validator("database_url", "database_read_url")
     @classmethod

@@ -77,6 +77,16 @@ def phone_of(customer_id: ColumnExpressionArgument[int]) -> ScalarSelect[str]:
     )
 
 
+def step_reading_buyer(customer_id: str) -> str:
+    """A step of another domain's statement (`WITH … AS (<this>)`) giving the customer's
+    `full_name`, `phone_number` and GST `state_code` (a tax invoice notes them as they are
+    when it is issued): `customer_id` is an SQL expression, e.g. a parameter."""
+    return (
+        "SELECT full_name, phone_number, state_code FROM customer"  # noqa: S608 (a parameter)
+        f" WHERE customer_id = {customer_id}"
+    )
+
+
 class CustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from nexa.core.gst import GST_STATES
 from nexa.core.schemas import (
     CUSTOMER_PASSWORD_MIN,
     PASSWORD_MAX,
@@ -18,6 +19,19 @@ from nexa.models import AccountStatus, StatusReason
 from nexa.otp.schemas import OtpCode
 
 FullName = Field(max_length=255)
+
+
+def _known_state(value: str) -> str:
+    if value not in GST_STATES:
+        raise ValueError(
+            "state_code must be a GST state code: two digits, e.g. 29 (Karnataka), 27 "
+            "(Maharashtra), 07 (Delhi)"
+        )
+    return value
+
+
+# the customer's GST state, the place of supply on their invoices (docs/decisions.md#gst-split)
+StateCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_known_state)]
 PictureUrl = Field(default=None, max_length=300)
 
 
@@ -56,6 +70,8 @@ class CustomerResponse(Schema):
     updated_at: datetime | None = None
     # NEXA addition: when the number was proved by a one-time code
     phone_verified_at: datetime | None = None
+    # NEXA addition: the GST state code, when the customer gave it
+    state_code: str | None = None
 
 
 class CustomerProfileResponse(Schema):
@@ -68,11 +84,15 @@ class CustomerProfileResponse(Schema):
     created_at: datetime
     # NEXA addition: when the number was proved by a one-time code
     phone_verified_at: datetime | None = None
+    # NEXA addition: the GST state code, when the customer gave it
+    state_code: str | None = None
 
 
 class CustomerProfileUpdate(Schema):
     full_name: Name | None = Field(default=None, max_length=255)
     profile_picture_url: str | None = PictureUrl
+    # NEXA addition: the GST state code (place of supply on invoices); null forgets it
+    state_code: StateCode | None = None
 
     @model_validator(mode="before")
     @classmethod

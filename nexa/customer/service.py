@@ -25,6 +25,7 @@ from nexa.customer.repository import CustomerFigures, CustomerRepository
 from nexa.customer.repository import audience as audience
 from nexa.customer.repository import ids_with_phone_containing as _ids_with_phone_containing
 from nexa.customer.repository import phone_of as phone_of
+from nexa.customer.repository import step_reading_buyer as step_reading_buyer
 from nexa.customer.schemas import (
     CustomerContact,
     CustomerDetailResponse,

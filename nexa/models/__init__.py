@@ -16,6 +16,7 @@ from nexa.models.base import Base
 from nexa.models.catalog import Category, Offer, Plan, PlanStatus, PlanType
 from nexa.models.cms import CmsDocument
 from nexa.models.customer import AccountStatus, Customer, StatusReason
+from nexa.models.invoice import Invoice, InvoiceCounter, InvoiceKind
 from nexa.models.linked_account import LinkedAccount
 from nexa.models.notification import (
     Notification,
@@ -83,6 +84,9 @@ __all__ = [
     "Customer",
     "DiscountType",
     "IdempotencyKey",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceKind",
     "Line",
     "LinkedAccount",
     "Notification",

@@ -42,6 +42,9 @@ class Customer(Timestamps, Base):
     # than phone verification count as verified at registration)
     # (docs/decisions.md#phone-verification)
     phone_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the customer's GST state code (place of supply on their invoices); NULL: not given
+    # (docs/decisions.md#gst-split)
+    state_code: Mapped[str | None] = mapped_column(String(2))
 
     __table_args__ = (
         Index("ix_customer_account_status", "account_status"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import structlog
@@ -23,6 +23,8 @@ from nexa.core import clock, idempotency
 from nexa.core.config import get_settings
 from nexa.core.db import commit_step
 from nexa.core.errors import Conflict, NexaError, PaymentFailed
+from nexa.invoice import service as invoice_service
+from nexa.invoice.schemas import INVOICE_LINE, Sale
 from nexa.models import NotificationType, Payment, PaymentState, PaymentStatus
 from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
@@ -32,7 +34,7 @@ from nexa.payment.ledger_repository import TransactionRepository
 from nexa.payment.providers import default_provider
 from nexa.payment.providers.base import PaymentIntent, ProviderPayment, ProviderUnavailable
 from nexa.payment.repository import OPEN, PaymentRepository
-from nexa.payment.schemas import Order, OrderView, PaymentPending, as_record
+from nexa.payment.schemas import Order, OrderView, PaymentPending, PaymentRecord, as_record
 
 log = structlog.get_logger("nexa.payment")
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -235,9 +237,11 @@ async def _capture(
             )
             undelivered.extra = {"payment_id": payment_id}
             await _answer_key(db, captured.idempotency_key_id, 409, undelivered)
+            await _invoice(db, captured, now)
             return Settlement(PaymentState.captured, undelivered)
         body = fulfiller.answer(captured, delivered)
         await _answer_key(db, captured.idempotency_key_id, 200, body)
+        await _invoice(db, captured, now)
         return Settlement(PaymentState.captured, body)
     late = await payments.capture(
         payment_id,
@@ -253,9 +257,30 @@ async def _capture(
     if late is not None:  # the customer paid after NEXA gave up: the money goes back
         log.warning("late_capture_refunded", payment_id=payment_id)
         await refunds.refund_automatically(db, payment_id, "Paid after the order had expired")
+        await _invoice(db, late, now)
         return Settlement(PaymentState.captured)
     payment = await payments.lock(payment_id)
     return Settlement(payment.status if payment else PaymentState.failed)
+
+
+async def _invoice(db: AsyncSession, payment: PaymentRecord, at: datetime) -> None:
+    """Money was received: its tax invoice, numbered in this transaction. Last, so that the
+    lock on the series' counter is held only until the commit (docs/decisions.md#invoice-numbering).
+    An order refunded instead of delivered is invoiced too; its refund brings a credit note."""
+    await invoice_service.issue_invoice(
+        db,
+        Sale(
+            payment_id=payment.payment_id,
+            transaction_id=payment.transaction_id,
+            customer_id=payment.customer_id,
+            order_type=payment.order_type,
+            recipient_phone_number=payment.recipient_phone_number,
+            description=payment.description,
+            amount=payment.amount,
+            line=payment.order_details.get(INVOICE_LINE) or {},
+        ),
+        at,
+    )
 
 
 async def _answer_key(

@@ -18,6 +18,8 @@ from nexa.core import clock
 from nexa.core.db import commit_step
 from nexa.core.errors import Conflict, NexaError, NotFound
 from nexa.core.queue import defer_in_transaction
+from nexa.invoice import service as invoice_service
+from nexa.invoice.schemas import ProcessedRefund
 from nexa.models import NotificationType, PaymentRefund, PaymentState, RefundStatus
 from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
@@ -164,5 +166,9 @@ async def complete_refund(
             "refunded to your original payment method.",
             dedupe_key=f"payment_refunded:{refund.refund_id}",
         ),
+    )
+    # its credit note, against the payment's invoice (docs/decisions.md#credit-notes)
+    await invoice_service.issue_credit_note(
+        db, ProcessedRefund(payment.payment_id, refund.refund_id, refund.amount), now
     )
     log.info("refund_processed", payment_id=payment.payment_id, refund_id=refund.refund_id)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core import clock
 from nexa.core.errors import BadRequest
+from nexa.invoice.schemas import INVOICE_LINE, invoice_line
 from nexa.models import BillStatus, NotificationType, PostpaidStatus, TransactionType
 from nexa.notification import service as notification_service
 from nexa.notification.schemas import Alert
@@ -68,6 +69,10 @@ async def _price(db: AsyncSession, customer: Customer, data: BillPaymentRequest)
             "activation_id": activation.activation_id,
             "bill_ids": [bill.bill_id for bill in bills],
             "bill_id": bills[-1].bill_id,
+            INVOICE_LINE: invoice_line(
+                period=(bills[0].cycle_start, bills[-1].cycle_end),
+                bill_ids=[bill.bill_id for bill in bills],
+            ),
         },
     )
 

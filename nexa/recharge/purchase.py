@@ -22,6 +22,7 @@ from nexa.catalog.schemas import SellablePlan
 from nexa.core import clock
 from nexa.core.errors import BadRequest, NexaError
 from nexa.customer import service as customer_service
+from nexa.invoice.schemas import INVOICE_LINE, invoice_line
 from nexa.models import (
     NotificationType,
     PaymentMethod,
@@ -118,7 +119,10 @@ async def _price(db: AsyncSession, order: PurchaseOrder) -> Order:
         offer_id=price.offer.offer_id if price.offer else None,
         referral_discount_id=price.voucher.discount_id if price.voucher else None,
         description=f"{plan.plan_name} on {phone}",
-        details={_REFERRAL_PENDING: benefits.referral_pending},
+        details={
+            _REFERRAL_PENDING: benefits.referral_pending,
+            INVOICE_LINE: invoice_line(plan_name=plan.plan_name, validity_days=plan.validity_days),
+        },
     )
 
 
