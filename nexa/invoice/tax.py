@@ -38,13 +38,16 @@ class TaxSplit:
     def __neg__(self) -> TaxSplit:
         return TaxSplit(-self.taxable_value, -self.cgst, -self.sgst, -self.igst)
 
-    def __sub__(self, other: TaxSplit) -> TaxSplit:
+    def __add__(self, other: TaxSplit) -> TaxSplit:
         return TaxSplit(
-            self.taxable_value - other.taxable_value,
-            self.cgst - other.cgst,
-            self.sgst - other.sgst,
-            self.igst - other.igst,
+            self.taxable_value + other.taxable_value,
+            self.cgst + other.cgst,
+            self.sgst + other.sgst,
+            self.igst + other.igst,
         )
+
+    def __sub__(self, other: TaxSplit) -> TaxSplit:
+        return self + -other
 
 
 def split(amount: Decimal, *, intra_state: bool, rate: Decimal = RATE) -> TaxSplit:
