@@ -12,6 +12,8 @@ from sqlalchemy import delete, or_, select, update
 
 from nexa.core.db import get_sessionmaker
 from nexa.models import (
+    Admin,
+    AuditLog,
     AuthSession,
     Category,
     Customer,
@@ -136,6 +138,18 @@ async def purge(
         await db.execute(delete(Customer).where(Customer.customer_id.in_(customers)))
         await db.execute(delete(Plan).where(Plan.plan_id.in_(list(plan_ids))))
         await db.execute(delete(Category).where(Category.category_id.in_(list(category_ids))))
+
+
+async def purge_admin(admin_id: int) -> None:
+    """An admin a committing test created, with its sessions and audit entries."""
+    async with get_sessionmaker()() as db, db.begin():
+        await db.execute(delete(AuditLog).where(AuditLog.admin_id == admin_id))
+        await db.execute(
+            delete(AuthSession).where(
+                AuthSession.user_type == UserType.admin, AuthSession.subject_id == admin_id
+            )
+        )
+        await db.execute(delete(Admin).where(Admin.admin_id == admin_id))
 
 
 @dataclass
