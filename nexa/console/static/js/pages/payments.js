@@ -1,7 +1,9 @@
-// Payments: filters and pages of payments; one payment's order, timeline and refunds, and a
-// refund (all that is left, or part of it) that must be confirmed.
+// Payments: filters and pages of payments; one payment's order, timeline, refunds, tax invoice
+// and credit notes (as PDFs), and a refund (all that is left, or part of it) that must be
+// confirmed.
 import { api, idempotencyKey } from '../api.js';
 import { badge, button, checkbox, clear, compact, dialog, empty, facts, field, filterForm, flash, flashError, fmtDateTime, fmtMoney, h, input, label, loading, pageHeader, pager, section, select, stat, table } from '../dom.js';
+import { pdfButton } from '../files.js';
 
 const LIMIT = 50;
 const FILTERS = ['status', 'provider', 'customer_id', 'date_from', 'date_to'];
@@ -48,6 +50,19 @@ const REFUNDS = [
   { label: 'Provider reference', value: (refund) => (refund.provider_refund_id ? h('code', {}, refund.provider_refund_id) : null) },
   { label: 'Asked', value: (refund) => precise(refund.created_at), class: 'nowrap' },
   { label: 'Processed', value: (refund) => precise(refund.processed_at), class: 'nowrap' },
+];
+
+const fileName = (doc) => `${doc.number.replaceAll('/', '-')}.pdf`;
+
+// the invoice of the money received, and a credit note per refund processed
+const DOCUMENTS = [
+  { label: 'Number', value: (doc) => h('code', {}, doc.number) },
+  { label: 'Kind', value: (doc) => badge(doc.kind) },
+  { label: 'Issued', value: (doc) => precise(doc.issued_at), class: 'nowrap' },
+  { label: 'Amount', value: (doc) => fmtMoney(doc.amount), class: 'num' },
+  { label: 'Taxable value', value: (doc) => fmtMoney(doc.taxable_value), class: 'num' },
+  { label: 'GST', value: (doc) => fmtMoney((cents(doc.cgst) + cents(doc.sgst) + cents(doc.igst)) / 100), class: 'num' },
+  { label: 'Download', value: (doc) => pdfButton(doc.pdf_path, fileName(doc), { id: `document-${doc.invoice_id}` }) },
 ];
 
 function refundDialog(payment, done) {
@@ -123,8 +138,9 @@ function paymentFacts(payment) {
   ]);
 }
 
-/** One payment: its figures, order, timeline and refunds; Refund… while it is refundable. */
-function paymentDetail(payment, { reload, close }) {
+/** One payment: its figures, order, timeline, refunds and tax documents; Refund… while it
+ * is refundable. */
+function paymentDetail(payment, documents, { reload, close }) {
   const refundable = REFUNDABLE.includes(payment.status);
   const refunded = async (answer) => {
     await reload();
@@ -150,6 +166,8 @@ function paymentDetail(payment, { reload, close }) {
     table(TIMELINE, payment.timeline, { emptyText: 'No event recorded.', id: 'payment-timeline' }),
     h('h3', {}, 'Refunds'),
     table(REFUNDS, payment.refunds, { emptyText: 'No refund.', id: 'payment-refunds' }),
+    h('h3', {}, 'Invoice and credit notes'),
+    table(DOCUMENTS, documents, { emptyText: 'No invoice: no money was received.', id: 'payment-documents' }),
   ];
 }
 
@@ -196,8 +214,12 @@ export default {
     const loadDetail = async () => {
       if (!chosen) return;
       let payment;
+      let documents;
       try {
-        payment = await api.get(`/admin/payments/${encodeURIComponent(chosen)}`);
+        [payment, documents] = await Promise.all([
+          api.get(`/admin/payments/${encodeURIComponent(chosen)}`),
+          api.get('/admin/invoices', { payment_id: chosen, limit: 100 }),
+        ]);
       } catch (error) {
         if (!context.alive()) return;
         clear(detailBox).append(empty(`Payment ${chosen} could not be loaded.`));
@@ -206,7 +228,7 @@ export default {
       }
       if (!context.alive()) return;
       const close = () => context.navigate('payments', routeOf(null));
-      clear(detailBox).append(...paymentDetail(payment, { reload: () => Promise.all([loadDetail(), loadList()]), close }));
+      clear(detailBox).append(...paymentDetail(payment, documents, { reload: () => Promise.all([loadDetail(), loadList()]), close }));
     };
 
     await Promise.all([loadDetail(), loadList()]);

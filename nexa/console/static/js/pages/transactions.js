@@ -1,6 +1,8 @@
-// Transactions: filters, pages of results, CSV / JSON export of every matching row.
+// Transactions: filters, pages of results, CSV / JSON export of every matching row, and each
+// successful transaction's tax invoice as a PDF.
 import { api } from '../api.js';
 import { badge, busy, button, clear, compact, field, filterForm, flash, fmtCount, fmtDateTime, fmtMoney, h, input, label, loading, pageHeader, pager, section, select, table } from '../dom.js';
+import { pdfButton, saveFile } from '../files.js';
 
 const LIMIT = 50;
 const FILTERS = [
@@ -47,10 +49,7 @@ function transactionFilters(params, context) {
 async function exportRows(filters, format, trigger) {
   await busy(trigger, async () => {
     const response = await api.post('/admin/transactions/export', undefined, { raw: true, query: { ...filters, format } });
-    const blob = await response.blob();
-    const disposition = response.headers.get('Content-Disposition') || '';
-    const match = /filename="?([^";]+)"?/.exec(disposition);
-    const name = match ? match[1] : `transactions_export.${format}`;
+    const { blob, name } = await saveFile(response, `transactions_export.${format}`);
     let rows = 0;
     if (format === 'csv') {
       const text = await blob.text();
@@ -62,14 +61,15 @@ async function exportRows(filters, format, trigger) {
         rows = 0;
       }
     }
-    const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: name, class: 'hidden' });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
     flash(`Exported ${fmtCount(rows)} transactions to ${name}.`, 'ok');
   });
+}
+
+/** A successful transaction's tax invoice as a PDF (a failed one has none). */
+function invoiceCell(row) {
+  if (row.payment_status !== 'success') return '—';
+  const id = row.transaction_id;
+  return pdfButton(`/admin/transactions/${id}/invoice.pdf`, `invoice-${id}.pdf`, { id: `invoice-${id}`, title: `Tax invoice of transaction #${id}` });
 }
 
 export default {
@@ -109,6 +109,7 @@ export default {
           { label: 'Price', value: (row) => fmtMoney(row.original_amount), class: 'num' },
           { label: 'Discount', value: (row) => (Number(row.discount_amount) ? fmtMoney(row.discount_amount) : '—'), class: 'num' },
           { label: 'Paid', value: (row) => fmtMoney(row.final_amount), class: 'num' },
+          { label: 'Invoice', value: invoiceCell },
         ],
         data,
         { emptyText: Object.keys(filters).length ? 'No transaction matches these filters.' : 'No transactions yet.', id: 'transactions-table' },
