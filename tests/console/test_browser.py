@@ -374,6 +374,12 @@ def test_every_page_and_its_main_task(page: Browser, shop: Shop) -> None:
     assert len(page.find_all("#transactions-table tbody tr")) == 1
     page.find("#export-csv").click()
     page.wait_text(".alert-ok", "Exported 1 transactions to transactions_export_")
+    # the sale's tax invoice, as a PDF named after its number
+    [row] = page.find_all("#transactions-table tbody tr")
+    transaction_id = row.find_element("css selector", "td").text
+    invoice = shop.admin_get(f"/admin/transactions/{transaction_id}/invoice")
+    page.find(f"#invoice-{transaction_id}").click()
+    page.wait_text(".alert-ok", f"Downloaded {invoice['number'].replace('/', '-')}.pdf")
     page.go("transactions", "payment_status=failed")
     page.wait_text("#transaction-results .empty", "No transaction matches")
     assert "null" not in page.find("#transaction-results").text  # no pager, not even "null"
@@ -501,6 +507,9 @@ def test_a_payment_its_timeline_and_a_refund_in_two_parts(page: Browser, shop: S
         assert cells[2].lower() == event["source"].replace("_", " ")
     assert "captured" in [event["status"] for event in view["timeline"]]
     assert "No refund" in page.find("#payment-detail").text
+    # its tax invoice, downloadable
+    [invoice] = page.find_all("#payment-documents tbody tr")
+    assert "Invoice" in invoice.text and money(amount) in invoice.text
 
     # a refund of more than is left: the API's refusal, in the dialog that stays open
     page.find("#refund-payment").click()
@@ -527,6 +536,11 @@ def test_a_payment_its_timeline_and_a_refund_in_two_parts(page: Browser, shop: S
     assert "Processed" in refund.text and "Console refund test" in refund.text
     assert page.find("[data-stat='payment-refunded'] .stat-value").text == "₹10.00"
     assert page.find("[data-stat='payment-left'] .stat-value").text == money(amount - 10)
+    # a credit note of -10.00 beside the invoice, downloadable as a PDF
+    note = page.row_with("#payment-documents", "Credit note")
+    assert "-₹10.00" in note.text
+    note.find_element("css selector", "button").click()
+    page.wait_text(".alert-ok", "Downloaded NXCN-")
     # the list is reloaded too: the payment no longer matches the "captured" filter
     page.wait(lambda _: payment_id not in page.find("#payment-results").text)
     view = shop.admin_get(f"/admin/payments/{payment_id}")
@@ -544,5 +558,9 @@ def test_a_payment_its_timeline_and_a_refund_in_two_parts(page: Browser, shop: S
     page.wait_text("#payment-status", "Refunded")
     assert not page.find_all("#refund-payment")
     assert len(page.find_all("#payment-refunds tbody tr")) == 2
+    documents = page.find_all("#payment-documents tbody tr")
+    assert [d.text.count("Credit note") for d in documents].count(1) == 2  # one per refund
+    invoices = shop.admin_get(f"/admin/invoices?payment_id={payment_id}&kind=invoice")
+    assert invoices[0]["net_amount"] == 0.0
     view = shop.admin_get(f"/admin/payments/{payment_id}")
     assert (view["status"], Decimal(str(view["refunded_amount"]))) == ("refunded", amount)

@@ -45,6 +45,7 @@ async def test_register_login_profile_round_trip(client: httpx.AsyncClient) -> N
         "last_active_plan_date": None,
         "created_at": body["created_at"],
         "phone_verified_at": None,  # registered without a code (verification is off here)
+        "state_code": None,  # no GST state given (invoices apply IGST)
     }
 
 

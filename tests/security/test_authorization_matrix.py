@@ -126,6 +126,9 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
     notification_ids = [n["notification_id"] for n in notifications]
     assert notification_ids, "the purchases wrote no notification"
     first_bill = bills[0] if isinstance(bills, list) else bills["items"][0]
+    invoice = await _ok(
+        await client.get(f"/customer/transactions/{gift['transaction_id']}/invoice", headers=a)
+    )
     world.ids = {
         "activation_id": activation_id,
         "secondary_id": secondary["secondary_id"],
@@ -137,6 +140,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         "bill_id": first_bill["bill_id"],
         "customer_id": owner.customer_id,
         "payment_id": gift["payment_id"],
+        "invoice_id": invoice["invoice_id"],
     }
     world.markers = [
         name,
