@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from nexa.api import mount_routers
 from nexa.console import install_console
-from nexa.core.config import get_settings
+from nexa.core.config import PLACEHOLDER_GSTIN, Settings, get_settings
 from nexa.core.db import dispose_engine
 from nexa.core.docs import install_docs
 from nexa.core.errors import install_error_handlers
@@ -32,6 +32,26 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     await dispose_engine()
 
 
+# GST allows a document number of at most 16 characters (docs/decisions.md#invoice-numbering)
+GST_NUMBER_MAX = 16
+
+
+def _warn_about_invoice_settings(settings: Settings) -> None:
+    """Invoices must name the real business; their numbers should fit GST's 16 characters."""
+    log = structlog.get_logger("nexa.main")
+    if settings.gstin == PLACEHOLDER_GSTIN:
+        log.warning(
+            "invoice_supplier_is_a_placeholder",
+            hint="set NEXA_GSTIN, NEXA_GST_STATE, NEXA_OPERATOR_NAME and NEXA_OPERATOR_ADDRESS",
+        )
+    longest = max(len(settings.invoice_prefix), len(settings.credit_note_prefix))
+    if longest + len("/2026-27/000001") > GST_NUMBER_MAX:
+        log.warning(
+            "invoice_numbers_over_16_characters",
+            hint="a one-character NEXA_INVOICE_PREFIX and NEXA_CREDIT_NOTE_PREFIX fit",
+        )
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
@@ -44,6 +64,8 @@ def create_app() -> FastAPI:
             "phone_verification_without_sms_gateway",
             hint="set NEXA_SMS_PROVIDER=http, or NEXA_PHONE_VERIFICATION=off",
         )
+    if settings.is_production:
+        _warn_about_invoice_settings(settings)
     app = FastAPI(
         title=settings.app_name,
         version=settings.app_version,
