@@ -127,7 +127,7 @@ async def test_a_customer_in_the_operators_state_pays_cgst_and_sgst(
     ).json()
     assert (invoice["place_of_supply"], invoice["place_of_supply_name"]) == ("29", "Karnataka")
     assert invoice["tax_type"] == "cgst_sgst" and invoice["igst"] == 0.0
-    # 599 / 1.18 = 507.627…: tax 91.37, halved 45.685 -> 45.69 and 45.68
+    # docs/decisions.md#example-gst-invoice: 599 / 1.18 = 507.627…, tax 91.37, halved 45.685
     assert (invoice["taxable_value"], invoice["cgst"], invoice["sgst"]) == (507.63, 45.69, 45.68)
 
     text = pdf_text(
