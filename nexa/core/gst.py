@@ -4,6 +4,12 @@ docs/decisions.md#gst-split"""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+# India's time: GST's financial year (1 April to 31 March) and the dates on invoices,
+# whatever NEXA_TIMEZONE says
+INDIA = ZoneInfo("Asia/Kolkata")
+
 # the codes in use today; 25 (Daman and Diu) and 28 (Andhra Pradesh before 2014) are retired
 GST_STATES: dict[str, str] = {
     "01": "Jammu and Kashmir",

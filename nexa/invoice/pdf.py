@@ -11,14 +11,13 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from nexa.core.gst import INDIA
 from nexa.invoice.schemas import InvoiceView
 
-INDIA = ZoneInfo("Asia/Kolkata")
 WIDTH = 180  # mm between the margins of an A4 page
 LABEL, VALUE = 120, 60
 LINE = 6
@@ -27,14 +26,13 @@ LINE = 6
 def latin1(text: str) -> str:
     """What the core fonts can print: accents kept where Latin-1 has them, else dropped,
     anything else as "?"."""
-    folded = "".join(
-        char
-        if ord(char) < 256
-        else unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-        or "?"
-        for char in text
-    )
-    return folded
+    return "".join(char if ord(char) < 256 else _fold(char) for char in text)
+
+
+def _fold(char: str) -> str:
+    """A character outside Latin-1 as its Latin-1 base letters (e.g. a ligature), else "?"."""
+    base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+    return base or "?"
 
 
 def money(amount: Decimal) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import ColumnElement
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nexa.core.config import get_settings
 from nexa.core.errors import NotFound
+from nexa.core.gst import INDIA
 from nexa.invoice import pdf, views
 from nexa.invoice.repository import InvoiceRepository, NewDocument, Numbering, use_buyer_step
 from nexa.invoice.schemas import InvoiceView, ProcessedRefund, Sale
@@ -30,8 +30,6 @@ from nexa.invoice.tax import RATE, SAC, credited_split, split
 from nexa.models import Invoice, InvoiceKind
 
 log = structlog.get_logger("nexa.invoice")
-# GST's financial year runs 1 April to 31 March in India, whatever NEXA_TIMEZONE says
-INDIA = ZoneInfo("Asia/Kolkata")
 Audience = Literal["customer", "admin"]
 
 
