@@ -64,26 +64,35 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     raise SystemExit(f"server did not start: {url}")
 
 
+def _stat(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat after the command name: [state, ppid, …] (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu_seconds(database: str) -> float:
-    """CPU time so far of the PostgreSQL backends now serving `database` (the database's
-    share of a load; a backend that ends meanwhile takes its share with it, so a server
-    that keeps its pooled connections is measured best)."""
-    total = 0.0
+    """CPU time so far of the PostgreSQL backends serving `database`, plus every backend
+    that has ended (the postmaster's reaped children: pooled connections that close take
+    their time there). Meaningful when nothing else uses the server meanwhile."""
+    total, postmasters = 0.0, set()
     for process in Path("/proc").glob("[0-9]*"):
         try:
             title = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             if not title.startswith("postgres: ") or f" {database} " not in title:
                 continue
-            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(process.name)
         except OSError:  # exited meanwhile
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        postmasters.add(fields[1])
+    for pid in postmasters:
+        fields = _stat(pid)
+        total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
