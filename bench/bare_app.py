@@ -3,10 +3,12 @@
 * `POST /bare/recharge` sends the same SQL statements as NEXA's `POST /customer/recharge`
   for a plan that starts at once, on a psycopg pool, in NEXA's two transactions
   (docs/decisions.md#payment-lifecycle): voucher and waiting-referral lookup and the
-  payment opened, committed without waiting for the disk on the same connection (as NEXA
-  does with its in-process simulator); then the capture (payment, its event, the ledger
-  row), line created and locked with the "anything due?" check, active-plan check, owner
-  activation, subscription noted on its ledger row, two notifications, commit; then it wakes
+  payment opened, committed without waiting for the disk on the same connection, the next
+  transaction begun in the same round trip (as NEXA does with its in-process simulator);
+  then the capture (payment, its event, the ledger
+  row), line created and locked with the "anything due?" check, active-plan check,
+  subscription noted on its ledger row with the owner's activation, two notifications,
+  commit; then it wakes
   the delivery job the way NEXA does (one autocommitted statement, shared by the commits of
   50 ms) and answers with JSON. The payment, line and subscription statements are NEXA's own
   SQL text. Like NEXA, it holds the plan in memory after its first read and authenticates
@@ -52,18 +54,6 @@ async def plans_constant() -> Response:
     return Response(PLANS_JSON, media_type="application/json")
 
 
-_ACTIVATE_OWNER = """
-    UPDATE customer
-    SET last_active_plan_date = greatest(last_active_plan_date, %(at)s), days_inactive = 0,
-        inactivity_warning_level = 0,
-        account_status = CASE WHEN account_status = 'inactive' AND status_reason = 'inactivity'
-                              THEN 'active' ELSE account_status END,
-        status_reason = CASE WHEN account_status = 'inactive' AND status_reason = 'inactivity'
-                             THEN NULL ELSE status_reason END,
-        updated_at = now()
-    WHERE phone_number = %(phone)s AND deleted_at IS NULL
-    RETURNING customer_id
-"""
 _COLUMNS = (
     "customer_id",
     "title",
@@ -178,97 +168,92 @@ async def recharge(request: Request) -> Response:
                 "at": now,
             },
         )
-        await execute("SET LOCAL synchronous_commit TO OFF; COMMIT")
-        async with connection.transaction():
-            async with connection.cursor(row_factory=namedtuple_row) as cursor:
-                await cursor.execute(
-                    _CAPTURE,
-                    {
-                        "payment_id": payment_id,
-                        "from_states": ["created", "pending"],
-                        "at": now,
-                        "source": "checkout",
-                        "provider_payment_id": f"SIM-{random.getrandbits(64):016X}",
-                        "provider_order_id": None,
-                        "event_id": None,
-                        "detail": None,
-                        "deliver": True,
-                    },
-                )
-                captured: Any = await cursor.fetchone()
-            assert captured is not None
-            transaction_id = captured.transaction_id
-            await execute(_LOCK_LINES, {"phones": [phone], "now": now})
-            active = await (
+        # committed, and the next transaction begun, in one round trip
+        await execute("SET LOCAL synchronous_commit TO OFF; COMMIT; BEGIN")
+        async with connection.cursor(row_factory=namedtuple_row) as cursor:
+            await cursor.execute(
+                _CAPTURE,
+                {
+                    "payment_id": payment_id,
+                    "from_states": ["created", "pending"],
+                    "at": now,
+                    "source": "checkout",
+                    "provider_payment_id": f"SIM-{random.getrandbits(64):016X}",
+                    "provider_order_id": None,
+                    "event_id": None,
+                    "detail": None,
+                    "deliver": True,
+                },
+            )
+            captured: Any = await cursor.fetchone()
+        assert captured is not None
+        transaction_id = captured.transaction_id
+        await execute(_LOCK_LINES, {"phones": [phone], "now": now})
+        active = await (
+            await execute(
+                "SELECT subscription_id, expiry_date FROM subscription"
+                " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
+                {"phone": phone},
+            )
+        ).fetchone()
+        owner = None
+        if active is not None:  # a plan starting now finds its owner in its own statement
+            owner = await (
                 await execute(
-                    "SELECT subscription_id, expiry_date FROM subscription"
-                    " WHERE phone_number = %(phone)s AND status = 'active' AND NOT is_topup",
+                    "SELECT customer_id FROM customer"
+                    " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
                     {"phone": phone},
                 )
             ).fetchone()
-            owner = None
-            if active is None:
-                owner = await (
-                    await execute(_ACTIVATE_OWNER, {"phone": phone, "at": now})
-                ).fetchone()
-            else:
-                owner = await (
-                    await execute(
-                        "SELECT customer_id FROM customer"
-                        " WHERE phone_number = %(phone)s AND deleted_at IS NULL",
-                        {"phone": phone},
-                    )
-                ).fetchone()
-            owner_id = owner[0] if owner else customer_id
-            expiry = now + timedelta(days=plan[5])
-            subscription_id = (
-                await (
-                    await execute(
-                        _new_subscription(),
-                        {
-                            "customer_id": owner_id,
-                            "phone_number": phone,
-                            "plan_id": plan[0],
-                            "transaction_id": transaction_id,
-                            "is_topup": False,
-                            "status": "queued" if active else "active",
-                            "base_subscription_id": None,
-                            "activation_date": None if active else now,
-                            "expiry_date": expiry,
-                            "data_allowance_mb": plan[6] or 0,
-                            "data_balance_mb": plan[6] or 0,
-                            "daily_data_limit_mb": plan[7],
-                            "last_daily_reset": None if active else now,
-                        },
-                    )
-                ).fetchone()
-            )[0]
-            rows = [
-                (
-                    customer_id,
-                    "Payment successful",
-                    f"paid {plan[4]} for {plan[1]}",
-                    "payment_success",
-                ),
-                (owner_id, "Plan activated", f"{plan[1]} active", "plan_activated"),
-            ]
-            params: dict[str, Any] = {}
-            for n, (customer, title, message, kind) in enumerate(rows):
-                params.update(
-                    {
-                        f"customer_id_{n}": customer,
-                        f"title_{n}": title,
-                        f"message_{n}": message,
-                        f"type_{n}": kind,
-                        f"channel_{n}": "sms",
-                        f"source_{n}": "system",
-                        f"dedupe_key_{n}": f"plan_activated:{subscription_id}" if n else None,
-                        f"status_{n}": "pending",
-                        f"delivery_mode_{n}": "simulated",
-                        f"sent_at_{n}": None,
-                    }
-                )
-            await execute(_NOTIFY, params)
+        expiry = now + timedelta(days=plan[5])
+        inserted: Any = await (
+            await execute(
+                _new_subscription(active is None),
+                {
+                    "customer_id": owner[0] if owner else customer_id,
+                    "phone_number": phone,
+                    "plan_id": plan[0],
+                    "transaction_id": transaction_id,
+                    "is_topup": False,
+                    "status": "queued" if active else "active",
+                    "base_subscription_id": None,
+                    "activation_date": None if active else now,
+                    "expiry_date": expiry,
+                    "data_allowance_mb": plan[6] or 0,
+                    "data_balance_mb": plan[6] or 0,
+                    "daily_data_limit_mb": plan[7],
+                    "last_daily_reset": None if active else now,
+                },
+            )
+        ).fetchone()
+        subscription_id, owner_id = inserted[0], inserted[1]
+        rows = [
+            (
+                customer_id,
+                "Payment successful",
+                f"paid {plan[4]} for {plan[1]}",
+                "payment_success",
+            ),
+            (owner_id, "Plan activated", f"{plan[1]} active", "plan_activated"),
+        ]
+        params: dict[str, Any] = {}
+        for n, (customer, title, message, kind) in enumerate(rows):
+            params.update(
+                {
+                    f"customer_id_{n}": customer,
+                    f"title_{n}": title,
+                    f"message_{n}": message,
+                    f"type_{n}": kind,
+                    f"channel_{n}": "sms",
+                    f"source_{n}": "system",
+                    f"dedupe_key_{n}": f"plan_activated:{subscription_id}" if n else None,
+                    f"status_{n}": "pending",
+                    f"delivery_mode_{n}": "simulated",
+                    f"sent_at_{n}": None,
+                }
+            )
+        await execute(_NOTIFY, params)
+        await connection.commit()
     wakeups.request()
     return Response(
         json.dumps(

@@ -7,8 +7,8 @@ a temporary work tree and served by `nexa serve --no-worker --demo` in productio
 `bench/run.py` serves it) on its own database. The two servers then take turns under the
 same `wrk` load (`bench/recharge.lua`: the simulator approving, a random number per
 request), so that both see the same machine; per round it prints requests per second,
-the server's CPU per recharge and PostgreSQL's (every postgres process on the machine: run
-it with nothing else using the server), and at the end the medians and the ratio AFTER / BEFORE.
+the server's CPU per recharge and PostgreSQL's (of the backends serving its database), and
+at the end the medians and the ratio AFTER / BEFORE.
 
 Needs `wrk` and a PostgreSQL server (BENCH_DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/postgres); the databases `nexa_bench_a` and
@@ -109,18 +109,20 @@ def main() -> None:
         try:
             loads = {}
             for side, suffix in (("before", "a"), ("after", "b")):
-                database = recreate(server, f"nexa_bench_{suffix}")
-                process, base = serve(trees[side], PORTS[side], database, log)
+                name = f"nexa_bench_{suffix}"
+                process, base = serve(trees[side], PORTS[side], recreate(server, name), log)
                 processes.append(process)
-                loads[side] = (process, base, customer(base))
+                loads[side] = (process, base, customer(base), name)
             # a warm-up each, unrecorded
-            for process, base, load in loads.values():
-                wrk("recharge.lua", base, load, 3, args.connections, server=process)
+            for process, base, load, name in loads.values():
+                wrk("recharge.lua", base, load, 3, args.connections, server=process, database=name)
             for round_number in range(1, args.rounds + 1):
                 for side in ("before", "after"):
-                    process, base, load = loads[side]
+                    process, base, load, name = loads[side]
                     result = wrk(
-                        "recharge.lua", base, load, args.seconds, args.connections, server=process
+                        *("recharge.lua", base, load, args.seconds, args.connections),
+                        server=process,
+                        database=name,
                     )
                     if result["errors"] or result["non2xx"]:
                         raise SystemExit(f"{side} answered errors: {result}")

@@ -64,24 +64,35 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     raise SystemExit(f"server did not start: {url}")
 
 
+def _stat(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat after the command name: [state, ppid, …] (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time so far of every running PostgreSQL process on this machine (the database's
-    share of a load; only meaningful when nothing else uses the server)."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def postgres_cpu_seconds(database: str) -> float:
+    """CPU time so far of the PostgreSQL backends serving `database`, plus every backend
+    that has ended (the postmaster's reaped children: pooled connections that close take
+    their time there). Meaningful when nothing else uses the server meanwhile."""
+    total, postmasters = 0.0, set()
+    for process in Path("/proc").glob("[0-9]*"):
         try:
-            text = stat.read_text()
+            title = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not title.startswith("postgres: ") or f" {database} " not in title:
+                continue
+            fields = _stat(process.name)
         except OSError:  # exited meanwhile
             continue
-        if "(postgres)" in text:
-            fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        postmasters.add(fields[1])
+    for pid in postmasters:
+        fields = _stat(pid)
+        total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -92,8 +103,11 @@ def wrk(
     seconds: int,
     connections: int,
     server: subprocess.Popen[bytes],
+    database: str,
 ) -> dict[str, float]:
-    cpu_before, db_cpu_before = cpu_seconds(server.pid), postgres_cpu_seconds()
+    """`wrk` against `url`: throughput, latency, and CPU per request of the server process
+    and of PostgreSQL's backends serving its `database`."""
+    cpu_before, db_cpu_before = cpu_seconds(server.pid), postgres_cpu_seconds(database)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH / script), url],
         env={**os.environ, **env},
@@ -116,7 +130,7 @@ def wrk(
             (cpu_seconds(server.pid) - cpu_before) * 1000 / max(requests, 1), 3
         ),
         "db_cpu_ms_per_request": round(
-            (postgres_cpu_seconds() - db_cpu_before) * 1000 / max(requests, 1), 3
+            (postgres_cpu_seconds(database) - db_cpu_before) * 1000 / max(requests, 1), 3
         ),
     }
 
@@ -242,7 +256,7 @@ def main() -> None:
         stack_base = f"http://127.0.0.1:{STACK_PORT}"
         wait_for(f"{stack_base}/health", stack)
 
-        run = {"seconds": args.seconds, "connections": args.connections}
+        run = {"seconds": args.seconds, "connections": args.connections, "database": "nexa_bench"}
         recharge = {
             "BENCH_PATH": "/customer/recharge",
             "BENCH_PLAN_ID": str(plan_id),

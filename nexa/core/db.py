@@ -217,8 +217,8 @@ async def commit_step(db: AsyncSession, *, while_waiting_outside: bool = True) -
     elif while_waiting_outside:
         await db.commit()
     else:
-        # the session's transaction goes on as far as SQLAlchemy knows; the driver starts
-        # the next one at the next statement, and the session's end commits or rolls it back
+        # the session's transaction goes on as far as SQLAlchemy knows; on the connection
+        # the next one has begun, and the session's end commits or rolls it back
         await commit_in_place(db)
 
 

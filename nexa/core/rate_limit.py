@@ -32,7 +32,6 @@ import structlog
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse, storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.strategies import FixedWindowRateLimiter
 
 from nexa.core.config import get_settings
 from nexa.core.errors import TooManyRequests
@@ -78,10 +77,25 @@ def _limits() -> _Limits:
     )
 
 
-@dataclass(frozen=True)
 class _Ceiling:
-    limiter: FixedWindowRateLimiter
-    item: RateLimitItem
+    """Requests per address in fixed windows of the limit's period, counted in a dict.
+
+    (`limits`' own MemoryStorage starts a timer thread every few milliseconds under load to
+    expire its keys; here the whole table is dropped when a window ends.)"""
+
+    def __init__(self, item: RateLimitItem) -> None:
+        self.amount, self.period = item.amount, item.get_expiry()
+        self._window_end = 0.0
+        self._counts: dict[str, int] = {}
+
+    def retry_after(self, address: str) -> int | None:
+        now = time.time()
+        if now >= self._window_end:
+            self._window_end = (now // self.period + 1) * self.period
+            self._counts.clear()
+        count = self._counts.get(address, 0) + 1
+        self._counts[address] = count
+        return None if count <= self.amount else _retry_after(self._window_end)
 
 
 @lru_cache
@@ -89,9 +103,7 @@ def _ceiling() -> _Ceiling | None:
     settings = get_settings()
     if not settings.rate_limit_enabled or not settings.global_rate_limit:
         return None
-    return _Ceiling(
-        FixedWindowRateLimiter(storage.MemoryStorage()), parse(settings.global_rate_limit)
-    )
+    return _Ceiling(parse(settings.global_rate_limit))
 
 
 def reset() -> None:
@@ -211,12 +223,7 @@ async def check_payment(customer_id: int) -> None:
 def ceiling_retry_after(client_ip: str) -> int | None:
     """Count one request from this address: None when allowed, else seconds to wait."""
     ceiling = _ceiling()
-    if ceiling is None:
-        return None
-    if ceiling.limiter.hit(ceiling.item, "ceiling", client_ip):
-        return None
-    stats = ceiling.limiter.get_window_stats(ceiling.item, "ceiling", client_ip)
-    return _retry_after(stats.reset_time)
+    return None if ceiling is None else ceiling.retry_after(client_ip)
 
 
 async def client_ip(request: Request) -> str:

@@ -70,8 +70,12 @@ async def execute(db: AsyncSession, query: LiteralString, params: Params = None)
 
 async def commit_in_place(db: AsyncSession) -> None:
     """Commit the session's transaction on its connection, without waiting for the flush to
-    disk, and keep the connection: the driver begins the next transaction at the next
-    statement (see core.db.commit_step for when this is right)."""
+    disk, and keep the connection, in the next transaction (see core.db.commit_step for
+    when this is right)."""
     connection = await _connection(db)
-    # one round trip: the simple query protocol takes both statements
-    await connection.execute("SET LOCAL synchronous_commit TO OFF; COMMIT")
+    if connection.isolation_level in (None, psycopg.IsolationLevel.READ_COMMITTED):
+        # one round trip for the commit and the next BEGIN (the simple query protocol takes
+        # all three): psycopg sends its own BEGIN only when no transaction is open
+        await connection.execute("SET LOCAL synchronous_commit TO OFF; COMMIT; BEGIN")
+    else:  # the driver begins the next one with the isolation level asked for
+        await connection.execute("SET LOCAL synchronous_commit TO OFF; COMMIT")

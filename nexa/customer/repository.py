@@ -87,6 +87,27 @@ def step_reading_buyer(customer_id: str) -> str:
     )
 
 
+def plan_activation_statement(phone: str, at: str) -> str:
+    """The owner of the number in parameter `phone` is covered again from parameter `at`
+    (docs/decisions.md#inactivity, #account-statuses); returns the owner's id, no row when
+    nobody registered the number."""
+    return f"""
+        UPDATE customer
+        SET last_active_plan_date = greatest(last_active_plan_date, %({at})s),
+            days_inactive = 0,
+            inactivity_warning_level = 0,
+            account_status = CASE WHEN account_status = 'inactive'
+                                   AND status_reason = 'inactivity'
+                                  THEN 'active' ELSE account_status END,
+            status_reason = CASE WHEN account_status = 'inactive'
+                                  AND status_reason = 'inactivity'
+                                 THEN NULL ELSE status_reason END,
+            updated_at = now()
+        WHERE phone_number = %({phone})s AND deleted_at IS NULL
+        RETURNING customer_id
+    """  # noqa: S608 (parameter names, not values)
+
+
 class CustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -174,28 +195,20 @@ class CustomerRepository:
         nobody registered the number)."""
         owner_id: int | None = await sql.fetch_value(
             self.session,
-            """
-            UPDATE customer
-            SET last_active_plan_date = greatest(last_active_plan_date, %(at)s),
-                days_inactive = 0,
-                inactivity_warning_level = 0,
-                account_status = CASE WHEN account_status = 'inactive'
-                                       AND status_reason = 'inactivity'
-                                      THEN 'active' ELSE account_status END,
-                status_reason = CASE WHEN account_status = 'inactive'
-                                      AND status_reason = 'inactivity'
-                                     THEN NULL ELSE status_reason END,
-                updated_at = now()
-            WHERE phone_number = %(phone)s AND deleted_at IS NULL
-            RETURNING customer_id
-            """,
+            plan_activation_statement("phone", "at"),
             {"phone": phone_number, "at": at},
         )
-        if owner_id is not None:
-            loaded = self.session.identity_map.get(identity_key(Customer, owner_id))
-            if loaded is not None:  # this transaction holds the row as an object: update it
-                await self.session.refresh(loaded)
+        await self.reload_if_held(owner_id)
         return owner_id
+
+    async def reload_if_held(self, customer_id: int | None) -> None:
+        """After a statement that changed this customer's row: an object of it this
+        session holds is brought up to date."""
+        if customer_id is None:
+            return
+        loaded = self.session.identity_map.get(identity_key(Customer, customer_id))
+        if loaded is not None:
+            await self.session.refresh(loaded)
 
     async def refresh_inactivity(
         self,

@@ -19,7 +19,11 @@ from nexa.core.errors import BadRequest, NotFound
 from nexa.core.schemas import CUSTOMER_PASSWORD_MIN
 from nexa.core.security import hash_password
 from nexa.customer import inactivity
-from nexa.customer.repository import CustomerFigures, CustomerRepository
+from nexa.customer.repository import (
+    CustomerFigures,
+    CustomerRepository,
+    plan_activation_statement,
+)
 
 # SQL other domains compose into theirs (docs/decisions.md#boundaries)
 from nexa.customer.repository import audience as audience
@@ -204,6 +208,20 @@ async def record_plan_activation(db: AsyncSession, phone_number: str, at: dateti
     """A plan started on this number: its owner (if registered) is active again.
     Returns the owner's id, if the number is registered."""
     return await CustomerRepository(db).record_plan_activation(phone_number, at)
+
+
+def step_recording_plan_activation(phone: str, at: str) -> str:
+    """`record_plan_activation` as a step of another domain's statement (`WITH owner AS
+    (<this>)`), with the number and the time in its parameters named `phone` and `at`; it
+    returns `customer_id` (no row when the number is not registered). The caller then
+    hands the id to `plan_activation_recorded`."""
+    return plan_activation_statement(phone, at)
+
+
+async def plan_activation_recorded(db: AsyncSession, owner_id: int | None) -> None:
+    """After a statement with `step_recording_plan_activation`: what this session holds of
+    the owner is brought up to date."""
+    await CustomerRepository(db).reload_if_held(owner_id)
 
 
 # --- administration ------------------------------------------------------------------------

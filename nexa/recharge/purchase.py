@@ -37,7 +37,7 @@ from nexa.payment import service as payment_service
 from nexa.payment.schemas import Order, PaymentPending, PaymentRecord
 from nexa.recharge import discounts, lifecycle
 from nexa.recharge.lifecycle import format_when
-from nexa.recharge.repository import ActiveBase, SubscriptionRepository
+from nexa.recharge.repository import ActiveBase, Inserted, SubscriptionRepository
 from nexa.recharge.schemas import RechargeResponse
 from nexa.referral import service as referral_service
 
@@ -175,8 +175,8 @@ class PrepaidFulfiller:
         assert payment.transaction_id is not None
         if plan.is_topup or active_base is not None:
             owner_id = await customer_service.registered_owner_id(db, phone)
-        else:  # a plan starting now: the number's owner, if registered, is covered again
-            owner_id = await customer_service.record_plan_activation(db, phone, now)
+        else:  # a plan starting now: its statement finds the owner (`_activate`)
+            owner_id = None
         paid = Paid(payment.transaction_id, phone, owner_id or payment.customer_id)
         if plan.is_topup:
             assert active_base is not None
@@ -224,7 +224,9 @@ class Paid:
 
     transaction_id: int
     phone_number: str
-    owner_id: int  # the number's registered owner, else the payer (docs/decisions.md#line-owner)
+    # the number's registered owner, else the payer (docs/decisions.md#line-owner); for a
+    # plan starting now the payer, replaced by the owner in the statement (`_activate`)
+    owner_id: int
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,8 @@ async def _insert_subscription(
     activation_date: datetime | None,
     expiry_date: datetime,
     base_subscription_id: int | None = None,
-) -> int:
+    starts_now: bool = False,
+) -> Inserted:
     allowance = plan.data_allowance_mb or 0
     return await SubscriptionRepository(db).insert(
         {
@@ -263,18 +266,30 @@ async def _insert_subscription(
             "data_balance_mb": allowance,
             "daily_data_limit_mb": plan.daily_data_limit_mb,
             "last_daily_reset": activation_date,
-        }
+        },
+        starts_now=starts_now,
     )
 
 
 async def _activate(
     db: AsyncSession, plan: SellablePlan, paid: Paid, now: datetime
 ) -> NewSubscription:
+    """A plan starting now: the number's owner, if registered, is covered again and holds
+    it (else the payer does)."""
     expiry = now + timedelta(days=plan.validity_days)
-    subscription_id = await _insert_subscription(
-        db, plan, paid, SubscriptionStatus.active, activation_date=now, expiry_date=expiry
+    inserted = await _insert_subscription(
+        db,
+        plan,
+        paid,
+        SubscriptionStatus.active,
+        activation_date=now,
+        expiry_date=expiry,
+        starts_now=True,
     )
-    return NewSubscription(subscription_id, paid.owner_id, SubscriptionStatus.active, now, expiry)
+    await customer_service.plan_activation_recorded(db, inserted.owner_id)
+    return NewSubscription(
+        inserted.subscription_id, inserted.customer_id, SubscriptionStatus.active, now, expiry
+    )
 
 
 async def _enqueue(
@@ -286,9 +301,11 @@ async def _enqueue(
     chain_end, waiting = await subscriptions.queue_tail(paid.phone_number)
     starts_at = chain_end or now
     expiry = starts_at + timedelta(days=plan.validity_days)
-    subscription_id = await _insert_subscription(
-        db, plan, paid, SubscriptionStatus.queued, activation_date=None, expiry_date=expiry
-    )
+    subscription_id = (
+        await _insert_subscription(
+            db, plan, paid, SubscriptionStatus.queued, activation_date=None, expiry_date=expiry
+        )
+    ).subscription_id
     position = waiting + 1
     await subscriptions.add_to_queue(
         {
@@ -312,7 +329,7 @@ async def _add_topup(
     (docs/decisions.md#topups)."""
     own_end = now + timedelta(days=plan.validity_days) if plan.validity_days else base.expiry_date
     expiry = min(own_end, base.expiry_date)
-    subscription_id = await _insert_subscription(
+    inserted = await _insert_subscription(
         db,
         plan,
         paid,
@@ -321,7 +338,9 @@ async def _add_topup(
         expiry_date=expiry,
         base_subscription_id=base.subscription_id,
     )
-    return NewSubscription(subscription_id, paid.owner_id, SubscriptionStatus.active, now, expiry)
+    return NewSubscription(
+        inserted.subscription_id, paid.owner_id, SubscriptionStatus.active, now, expiry
+    )
 
 
 def _outcome_message(plan: SellablePlan, subscription: NewSubscription) -> str:

@@ -97,28 +97,48 @@ class LineRepository:
 
 
 @cache
-def _new_subscription() -> str:
+def _new_subscription(starts_now: bool) -> str:
     """The new subscription, noted on the ledger row it was bought with in the same
-    statement. Built at first use, importing the payment service then: the services import
-    one another, and this module must import whichever is loaded first."""
+    statement; a plan that `starts_now` also records, in it, that the number's registered
+    owner is covered again, and belongs to that owner (else to the payer given).
+
+    Built at first use, importing the services then: the services import one another,
+    and this module must import whichever is loaded first."""
+    from nexa.customer import service as customer_service
     from nexa.payment import service as payment_service
 
+    activation = customer_service.step_recording_plan_activation("phone_number", "activation_date")
+    owner = f"owner AS ({activation})," if starts_now else ""
+    holder = (
+        "coalesce((SELECT customer_id FROM owner), %(customer_id)s)"
+        if starts_now
+        else "%(customer_id)s"
+    )
+    owner_id = "(SELECT customer_id FROM owner)" if starts_now else "NULL::int"
     return f"""
-        WITH bought AS (
+        WITH {owner}
+        bought AS (
             INSERT INTO subscription (
                 customer_id, phone_number, plan_id, transaction_id, is_topup, status,
                 base_subscription_id, activation_date, expiry_date, data_allowance_mb,
                 data_balance_mb, daily_data_limit_mb, daily_data_used_mb, last_daily_reset)
             VALUES (
-                %(customer_id)s, %(phone_number)s, %(plan_id)s, %(transaction_id)s, %(is_topup)s,
+                {holder}, %(phone_number)s, %(plan_id)s, %(transaction_id)s, %(is_topup)s,
                 %(status)s, %(base_subscription_id)s, %(activation_date)s, %(expiry_date)s,
                 %(data_allowance_mb)s, %(data_balance_mb)s, %(daily_data_limit_mb)s, 0,
                 %(last_daily_reset)s)
-            RETURNING subscription_id, transaction_id
+            RETURNING subscription_id, transaction_id, customer_id
         ),
         noted AS ({payment_service.step_noting_subscription("bought")})
-        SELECT subscription_id FROM bought
-    """  # noqa: S608 (a constant step of the payment domain)
+        SELECT subscription_id, customer_id, {owner_id} AS owner_id FROM bought
+    """  # noqa: S608 (constant steps of the customer and payment domains)
+
+
+@dataclass(frozen=True)
+class Inserted:
+    subscription_id: int
+    customer_id: int  # whose it is
+    owner_id: int | None  # the registered owner covered again (`starts_now` only)
 
 
 class SubscriptionColumns(TypedDict):
@@ -170,9 +190,13 @@ class SubscriptionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def insert(self, values: SubscriptionColumns) -> int:
-        """Write a subscription (noted on its ledger row); returns its id."""
-        return int(await sql.fetch_value(self.session, _new_subscription(), values))
+    async def insert(self, values: SubscriptionColumns, *, starts_now: bool = False) -> Inserted:
+        """Write a subscription (noted on its ledger row). One that `starts_now` belongs to
+        the number's registered owner, if any, who is recorded as covered again
+        (`customer_service.step_recording_plan_activation`)."""
+        row = await sql.fetch_one(self.session, _new_subscription(starts_now), values)
+        assert row is not None
+        return Inserted(row.subscription_id, row.customer_id, row.owner_id)
 
     async def add_to_queue(self, values: QueueEntry) -> None:
         await sql.execute(

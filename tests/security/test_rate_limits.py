@@ -176,6 +176,21 @@ async def test_per_address_ceiling(
         assert (await other.get("/customer/categories")).status_code == 401  # not 429
 
 
+def test_the_ceiling_counts_each_address_afresh_in_each_window(
+    limits: pytest.MonkeyPatch,
+) -> None:
+    limits.setattr(get_settings(), "global_rate_limit", "2/minute")
+    rate_limit.reset()
+    now = [60 * 16_666_667 + 10.0]  # 10 s into a minute
+    limits.setattr(rate_limit.time, "time", lambda: now[0])
+    answers = [rate_limit.ceiling_retry_after("10.0.0.1") for _ in range(3)]
+    assert answers[:2] == [None, None]
+    assert answers[2] == 50  # seconds left in this minute
+    assert rate_limit.ceiling_retry_after("10.0.0.2") is None  # its own budget
+    now[0] += 50  # the next minute
+    assert rate_limit.ceiling_retry_after("10.0.0.1") is None
+
+
 async def test_rate_limits_can_be_switched_off(
     client: httpx.AsyncClient, limits: pytest.MonkeyPatch
 ) -> None:
