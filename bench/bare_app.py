@@ -8,7 +8,7 @@
   then the capture (payment, its event, the ledger
   row), line created and locked with the "anything due?" check, active-plan check,
   subscription noted on its ledger row with the owner's activation, two notifications,
-  commit; then it wakes
+  the tax invoice numbered in its series (issue 18), commit; then it wakes
   the delivery job the way NEXA does (one autocommitted statement, shared by the commits of
   50 ms) and answers with JSON. The payment, line and subscription statements are NEXA's own
   SQL text. Like NEXA, it holds the plan in memory after its first read and authenticates
@@ -25,7 +25,9 @@ import json
 import os
 import random
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -34,6 +36,8 @@ from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
 
 # the SQL text only
+from nexa.customer.repository import step_reading_buyer
+from nexa.invoice.repository import _issue_invoice
 from nexa.payment.repository import _CAPTURE, _OPEN_PAYMENT
 from nexa.recharge.repository import _LOCK_LINES, _new_subscription
 
@@ -76,6 +80,51 @@ _DEFER = (
     "'notification:deliver_notifications', 0, NULL, 'deliver_notifications', "
     "'{}'::jsonb, NULL)::procrastinate_job_to_defer_v1])"
 )
+
+
+_INVOICE = _issue_invoice(step_reading_buyer)
+INDIA = ZoneInfo("Asia/Kolkata")
+
+
+def _invoice_values(
+    payment_id: str, transaction_id: int, customer_id: int, phone: str, plan: Any, now: datetime
+) -> dict[str, Any]:
+    """The invoice's parameters, as NEXA computes them: GST included in the price, half-up
+    to the paisa; the financial year from 1 April, India time."""
+    amount = Decimal(plan[4])
+    taxable = (amount * 100 / 118).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    cgst = ((amount - taxable) / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    day = now.astimezone(INDIA).date()
+    start = day.year if day.month >= 4 else day.year - 1
+    year = f"{start}-{(start + 1) % 100:02d}"
+    return {
+        "number_prefix": f"NX/{year}/",
+        "series": "NX",
+        "financial_year": year,
+        "issued_at": now,
+        "payment_id": payment_id,
+        "transaction_id": transaction_id,
+        "order_type": "prepaid_recharge",
+        "bill_ids": None,
+        "recipient_phone_number": phone,
+        "description": f"{plan[1]} on {phone}",
+        "plan_name": plan[1],
+        "validity_days": plan[5],
+        "period_start": None,
+        "period_end": None,
+        "customer_id": customer_id,
+        "supplier_name": "NEXA Telecom (sample operator)",
+        "supplier_address": "Address not configured, set NEXA_OPERATOR_ADDRESS",
+        "supplier_gstin": "29AAAAA0000A1Z5",
+        "supplier_state": "29",
+        "sac": "998413",
+        "tax_rate": Decimal("18.00"),
+        "amount": amount,
+        "taxable_value": taxable,
+        "cgst": cgst,
+        "sgst": amount - taxable - cgst,
+        "igst": amount - taxable,
+    }
 
 
 class _WakeUps:
@@ -159,7 +208,12 @@ async def recharge(request: Request) -> Response:
                 "amount": plan[4],
                 "payment_method": body["payment_method"],
                 "order_ref": None,
-                "order_details": '{"referral_pending": false}',
+                "order_details": json.dumps(
+                    {
+                        "referral_pending": False,
+                        "invoice_line": {"plan_name": plan[1], "validity_days": plan[5]},
+                    }
+                ),
                 "description": f"{plan[1]} on {phone}",
                 "provider": "simulated",
                 "idempotency_key_id": None,
@@ -253,6 +307,9 @@ async def recharge(request: Request) -> Response:
                 }
             )
         await execute(_NOTIFY, params)
+        await execute(
+            _INVOICE, _invoice_values(payment_id, transaction_id, customer_id, phone, plan, now)
+        )
         await connection.commit()
     wakeups.request()
     return Response(
