@@ -32,17 +32,28 @@ _LINE = re.compile(
 )
 
 
-async def buy(
-    client: httpx.AsyncClient, payer: Buyer, plan_id: int, phone: str | None = None
+async def purchase(
+    client: httpx.AsyncClient, payer: Buyer, plan_id: int, phone: str | None, status: int
 ) -> dict[str, Any]:
-    """A recharge the simulator approves at once."""
     response = await client.post(
         "/customer/recharge",
         json=recharge_body(plan_id, phone or payer.phone_number),
         headers=payer.headers,
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == status, response.text
     return dict(response.json())
+
+
+async def buy(
+    client: httpx.AsyncClient, payer: Buyer, plan_id: int, phone: str | None = None
+) -> dict[str, Any]:
+    """A recharge the simulator approves at once."""
+    return await purchase(client, payer, plan_id, phone, 200)
+
+
+async def open_pending(client: httpx.AsyncClient, payer: Buyer, plan_id: int) -> str:
+    """A recharge left pending (`pending_mode`): its payment id."""
+    return str((await purchase(client, payer, plan_id, None, 202))["payment_id"])
 
 
 async def set_state(client: httpx.AsyncClient, customer: Buyer, state_code: str | None) -> None:

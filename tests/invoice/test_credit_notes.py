@@ -21,12 +21,13 @@ from tests.invoice.conftest import (
     OPERATOR_STATE,
     buy,
     lines_sum,
+    open_pending,
     pdf_text,
     set_state,
     tax_lines,
     total_of,
 )
-from tests.payment.conftest import recharge_body, webhook
+from tests.payment.conftest import webhook
 from tests.recharge.conftest import Buyer, make_plan
 
 LINES = ("amount", "taxable_value", "cgst", "sgst", "igst")
@@ -186,12 +187,7 @@ async def test_a_refund_completed_by_its_webhook_gets_its_credit_note_then(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
 ) -> None:
     plan = await make_plan(db, price=Decimal("449.00"))
-    opened = await client.post(
-        "/customer/recharge",
-        json=recharge_body(plan.plan_id, buyer.phone_number),
-        headers=buyer.headers,
-    )
-    payment_id = opened.json()["payment_id"]
+    payment_id = await open_pending(client, buyer, plan.plan_id)
     assert (await send(client, payment_id, "449.00")).is_success
     asked = await refund(client, admin_headers, payment_id, "49.00")
     assert asked["refunds"][0]["status"] == "pending"
@@ -210,12 +206,7 @@ async def test_a_late_capture_is_invoiced_and_its_automatic_refund_credited(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
 ) -> None:
     plan = await make_plan(db, price=Decimal("399.00"))
-    opened = await client.post(
-        "/customer/recharge",
-        json=recharge_body(plan.plan_id, buyer.phone_number),
-        headers=buyer.headers,
-    )
-    payment_id = opened.json()["payment_id"]
+    payment_id = await open_pending(client, buyer, plan.plan_id)
     moved = await client.post(
         "/admin/test-clock", json={"advance_seconds": 73 * 3600}, headers=admin_headers
     )
@@ -252,12 +243,7 @@ async def test_an_order_that_cannot_be_delivered_is_invoiced_and_credited(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer, admin_headers: dict[str, str]
 ) -> None:
     plan = await make_plan(db, price=Decimal("249.00"))
-    opened = await client.post(
-        "/customer/recharge",
-        json=recharge_body(plan.plan_id, buyer.phone_number),
-        headers=buyer.headers,
-    )
-    payment_id = opened.json()["payment_id"]
+    payment_id = await open_pending(client, buyer, plan.plan_id)
     withdrawn = await client.post(f"/admin/plans/{plan.plan_id}/deactivate", headers=admin_headers)
     assert withdrawn.status_code == 200
     assert (await send(client, payment_id, "249.00")).is_success

@@ -28,6 +28,7 @@ from tests.invoice.conftest import (
     OPERATOR_STATE,
     buy,
     lines_sum,
+    open_pending,
     pdf_text,
     set_state,
     tax_lines,
@@ -264,13 +265,7 @@ async def test_a_capture_sent_again_and_a_failure_after_it_issue_one_invoice(
     client: httpx.AsyncClient, db: AsyncSession, buyer: Buyer
 ) -> None:
     plan = await make_plan(db, price=Decimal("349.00"))
-    opened = await client.post(
-        "/customer/recharge",
-        json=recharge_body(plan.plan_id, buyer.phone_number),
-        headers=buyer.headers,
-    )
-    assert opened.status_code == 202
-    payment_id = opened.json()["payment_id"]
+    payment_id = await open_pending(client, buyer, plan.plan_id)
     assert await invoices_of(db, payment_id) == []  # pending: nothing received yet
     year = invoice_service.financial_year(clock.now())
     counter = await db.get(InvoiceCounter, ("NX", year), populate_existing=True)
